@@ -1,0 +1,50 @@
+# Two commands: `make lab` opens the lab, `make test` runs every check.
+# Both create (or reuse) .venv; re-running is fast when nothing changed.
+
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+PY := $(BIN)/python
+SSLYZE_VENV := .venv-sslyze
+
+.PHONY: lab test lint format bench clean help
+
+help:
+	@echo "make lab    set up .venv and start JupyterLab on notebooks/"
+	@echo "make test   set up .venv with test extras and run every check"
+	@echo "make bench  run the benchmarks (not part of make test)"
+
+$(PY):
+	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 10) else "tlslab needs Python 3.10 or newer; this is " + sys.version.split()[0])'
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+
+$(VENV)/.lab-installed: $(PY) pyproject.toml
+	$(PY) -m pip install --quiet -e '.[lab]'
+	@touch $@
+
+$(VENV)/.test-installed: $(PY) pyproject.toml
+	$(PY) -m pip install --quiet -e '.[lab,test]'
+	@touch $@
+
+# sslyze pins an older cryptography than tlslab uses, so it lives apart.
+$(SSLYZE_VENV)/bin/sslyze:
+	$(PYTHON) -m venv $(SSLYZE_VENV)
+	$(SSLYZE_VENV)/bin/pip install --quiet 'sslyze>=6,<7'
+
+lab: $(VENV)/.lab-installed
+	$(BIN)/jupyter lab --notebook-dir=notebooks --ServerApp.ip=127.0.0.1
+
+lint: $(VENV)/.test-installed
+	$(BIN)/ruff check tlslab tests notebooks bench
+	$(BIN)/ruff format --check tlslab tests notebooks bench
+
+format: $(VENV)/.test-installed
+	$(BIN)/ruff format tlslab tests notebooks bench
+	$(BIN)/ruff check --fix tlslab tests notebooks bench
+
+test: $(VENV)/.test-installed $(SSLYZE_VENV)/bin/sslyze lint
+	PATH="$(CURDIR)/$(SSLYZE_VENV)/bin:$$PATH" $(PY) -m pytest $(PYTEST_ARGS)
+
+clean:
+	rm -rf $(VENV) $(SSLYZE_VENV) .pytest_cache .ruff_cache notebooks/work

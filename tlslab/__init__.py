@@ -1,0 +1,54 @@
+"""tlslab: a hands-on lab for TLS certificates in Jupyter.
+
+Build keys and certificates step by step, read every field, serve them with a
+real Twisted TLS server in the background, and point real clients at it.
+
+    >>> import tlslab
+    >>> ca = tlslab.CertificateAuthority.create("tlslab Workshop Root CA")
+    >>> site = ca.issue("localhost", "127.0.0.1")
+"""
+
+from __future__ import annotations
+
+from .certs import CertificateAuthority, new_csr, self_signed
+from .credentials import Credentials, SavedFiles, load, load_certificates
+from .errors import (
+    HandshakeError,
+    InvalidArgument,
+    KeyMismatchError,
+    LoadError,
+    PassphraseError,
+    ReactorError,
+    TlslabError,
+    ToolNotInstalled,
+    WaitTimeout,
+    WouldOverwrite,
+)
+from .keys import key_from_pem, key_name, key_to_pem, new_key
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "CertificateAuthority",
+    "Credentials",
+    "HandshakeError",
+    "InvalidArgument",
+    "KeyMismatchError",
+    "LoadError",
+    "PassphraseError",
+    "ReactorError",
+    "SavedFiles",
+    "TlslabError",
+    "ToolNotInstalled",
+    "WaitTimeout",
+    "WouldOverwrite",
+    "__version__",
+    "key_from_pem",
+    "key_name",
+    "key_to_pem",
+    "load",
+    "load_certificates",
+    "new_csr",
+    "new_key",
+    "self_signed",
+]
