@@ -46,5 +46,14 @@ format: $(VENV)/.test-installed
 test: $(VENV)/.test-installed $(SSLYZE_VENV)/bin/sslyze lint
 	PATH="$(CURDIR)/$(SSLYZE_VENV)/bin:$$PATH" $(PY) -m pytest $(PYTEST_ARGS)
 
+$(VENV)/.bench-installed: $(PY) pyproject.toml
+	$(PY) -m pip install --quiet -e '.[lab,test,bench]'
+	@touch $@
+
+# Benchmarks write bench/results/*.json and docs/performance.md (+ .png).
+# BENCH_ARGS=--quick for a fast pass; not part of `make test`.
+bench: $(VENV)/.bench-installed
+	$(PY) -m bench.run $(BENCH_ARGS)
+
 clean:
 	rm -rf $(VENV) $(SSLYZE_VENV) .pytest_cache .ruff_cache notebooks/work
