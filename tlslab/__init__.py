@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from .certs import CertificateAuthority, new_csr, self_signed
 from .credentials import Credentials, SavedFiles, load, load_certificates
+from .doctor import check_setup, environment
 from .errors import (
     HandshakeError,
     InvalidArgument,
@@ -43,6 +44,8 @@ __all__ = [
     "WaitTimeout",
     "WouldOverwrite",
     "__version__",
+    "check_setup",
+    "environment",
     "key_from_pem",
     "key_name",
     "key_to_pem",
