@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from .certs import CertificateAuthority, new_csr, self_signed
 from .credentials import Credentials, SavedFiles, load, load_certificates
+from .describe import Description, Field, describe
 from .doctor import check_setup, environment
 from .errors import (
     HandshakeError,
@@ -26,15 +27,20 @@ from .errors import (
     WouldOverwrite,
 )
 from .keys import key_from_pem, key_name, key_to_pem, new_key
+from .lint import Finding, LintReport, lint
 
 __version__ = "0.1.0"
 
 __all__ = [
     "CertificateAuthority",
     "Credentials",
+    "Description",
+    "Field",
+    "Finding",
     "HandshakeError",
     "InvalidArgument",
     "KeyMismatchError",
+    "LintReport",
     "LoadError",
     "PassphraseError",
     "ReactorError",
@@ -45,10 +51,12 @@ __all__ = [
     "WouldOverwrite",
     "__version__",
     "check_setup",
+    "describe",
     "environment",
     "key_from_pem",
     "key_name",
     "key_to_pem",
+    "lint",
     "load",
     "load_certificates",
     "new_csr",
