@@ -21,8 +21,8 @@ from .keys import PrivateKey, check_key, new_key, signature_hash
 from .names import general_names
 
 __all__ = [
-    "CertificateAuthority",
     "DEFAULT_LEAF_DAYS",
+    "CertificateAuthority",
     "new_csr",
     "self_signed",
 ]
@@ -76,11 +76,7 @@ def validity(
             "days= was given together with not_before= and not_after=; pass "
             "either days= or both dates, not all three"
         )
-    start = (
-        _as_utc(not_before, "not_before")
-        if not_before is not None
-        else None
-    )
+    start = _as_utc(not_before, "not_before") if not_before is not None else None
     end = _as_utc(not_after, "not_after") if not_after is not None else None
     span = dt.timedelta(days=default_days if days is None else days)
     if start is None:
@@ -277,12 +273,14 @@ class CertificateAuthority:
         """This CA's certificate and those above it, up to but not the root."""
         if self.parent is None:
             return ()
-        return (self.cert,) + self.parent.chain
+        return (self.cert, *self.parent.chain)
 
     @property
     def credentials(self) -> Credentials:
         """The CA's key, certificate and chain, for saving or inspection."""
-        return Credentials(self.key, self.cert, self.parent.chain if self.parent else ())
+        return Credentials(
+            self.key, self.cert, self.parent.chain if self.parent else ()
+        )
 
     @property
     def cert_pem(self) -> bytes:
@@ -296,9 +294,7 @@ class CertificateAuthority:
         return f"<CertificateAuthority {kind} {self.name!r}>"
 
     def _sign(self, builder: x509.CertificateBuilder) -> x509.Certificate:
-        aki = x509.AuthorityKeyIdentifier.from_issuer_public_key(
-            self.key.public_key()
-        )
+        aki = x509.AuthorityKeyIdentifier.from_issuer_public_key(self.key.public_key())
         builder = builder.add_extension(aki, critical=False)
         return builder.sign(self.key, signature_hash(self.key))
 

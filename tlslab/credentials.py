@@ -113,7 +113,7 @@ class Credentials:
     @property
     def fullchain(self) -> tuple[x509.Certificate, ...]:
         """The certificate followed by its chain: what a server sends."""
-        return (self.cert,) + self.chain
+        return (self.cert, *self.chain)
 
     def key_pem(self, passphrase: str | bytes | None = None) -> bytes:
         """The private key as PKCS#8 PEM, encrypted when given a passphrase."""
@@ -219,9 +219,10 @@ class Credentials:
 
     def __repr__(self) -> str:
         names = ", ".join(self.names) or "no SAN"
+        expires = self.cert.not_valid_after_utc
         return (
             f"<Credentials {names} ({key_name(self.key)}), "
-            f"{len(self.chain)} in chain, expires {self.cert.not_valid_after_utc:%Y-%m-%d}>"
+            f"{len(self.chain)} in chain, expires {expires:%Y-%m-%d}>"
         )
 
 
@@ -267,7 +268,9 @@ def load(
                     "Credentials.save()",
                     source=str(key_path),
                 )
-            return _assemble(certs_path, key if key is not None else key_path, passphrase)
+            return _assemble(
+                certs_path, key if key is not None else key_path, passphrase
+            )
     return _assemble(source, key, passphrase)
 
 

@@ -17,8 +17,8 @@ __all__ = [
     "LoadError",
     "PassphraseError",
     "ReactorError",
-    "ToolNotInstalled",
     "TlslabError",
+    "ToolNotInstalled",
     "WaitTimeout",
     "WouldOverwrite",
 ]

@@ -7,7 +7,7 @@ takes tens of milliseconds for 2048 bits and about half a second for 4096.
 
 from __future__ import annotations
 
-from typing import Union
+from typing import TypeAlias
 
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
@@ -25,10 +25,12 @@ __all__ = [
     "signature_hash",
 ]
 
-PrivateKey = Union[
-    rsa.RSAPrivateKey, ec.EllipticCurvePrivateKey, ed25519.Ed25519PrivateKey
-]
-PublicKey = Union[rsa.RSAPublicKey, ec.EllipticCurvePublicKey, ed25519.Ed25519PublicKey]
+PrivateKey: TypeAlias = (
+    rsa.RSAPrivateKey | ec.EllipticCurvePrivateKey | ed25519.Ed25519PrivateKey
+)
+PublicKey: TypeAlias = (
+    rsa.RSAPublicKey | ec.EllipticCurvePublicKey | ed25519.Ed25519PublicKey
+)
 
 KEY_KINDS = ("ec", "rsa", "ed25519")
 RSA_SIZES = (2048, 3072, 4096)

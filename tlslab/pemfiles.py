@@ -71,7 +71,16 @@ def read_source(source: str | os.PathLike[str] | bytes) -> tuple[bytes, str]:
         data = source.encode("utf-8", "replace")
         label = "the PEM text"
     elif isinstance(source, (str, os.PathLike)):
-        return _read_file(Path(source))
+        try:
+            return _read_file(Path(source))
+        except ValueError as exc:  # embedded NUL bytes and the like
+            if isinstance(exc, LoadError):
+                raise
+            raise LoadError(
+                f"{str(source)!r} is not a usable file name ({exc}); pass the "
+                "path of a .pem file, or PEM text",
+                source=str(source),
+            ) from None
     else:
         raise LoadError(
             f"{source!r} is a {type(source).__name__}; pass a file path, or "
@@ -134,7 +143,10 @@ def _nearby(path: Path) -> str:
     if not parent.is_dir():
         return f" (the folder {str(parent)!r} does not exist either)"
     stem = path.name.split(".")[0]
-    similar = sorted(p.name for p in parent.glob(f"{stem}*"))[:4]
+    try:
+        similar = sorted(n for n in os.listdir(parent) if n.startswith(stem))[:4]
+    except OSError:
+        return ""
     if similar:
         return f"; files nearby: {', '.join(similar)}"
     return ""
@@ -170,14 +182,17 @@ def _what_it_holds(blocks: list[PemBlock]) -> str:
     return " and ".join(unique) if unique else "nothing"
 
 
-def _not_pem(name: str, data: bytes, wanted: str) -> LoadError:
+def _reject_ssh(data: bytes, name: str) -> None:
     if b"-----BEGIN OPENSSH PRIVATE KEY" in data:
-        return LoadError(
+        raise LoadError(
             f"{name!r} is an OpenSSH key, not a TLS key; convert it with "
             "'ssh-keygen -p -m PKCS8 -f FILE', or make a new key with "
             "tlslab.new_key()",
             source=name,
         )
+
+
+def _not_pem(name: str, data: bytes, wanted: str) -> LoadError:
     if b"-----BEGIN" in data:
         return LoadError(
             f"{name!r} has a '-----BEGIN' line but no complete PEM block (the "
@@ -212,6 +227,7 @@ def certificates_in(
     Raises:
         LoadError: as :func:`read_certificates`.
     """
+    _reject_ssh(data, name)
     blocks = split_pem(data)
     if not blocks:
         if _looks_like_der(data):
@@ -263,14 +279,13 @@ def read_key(
     return key_in(data, name if source_name is None else source_name, passphrase)
 
 
-def key_in(
-    data: bytes, name: str, passphrase: str | bytes | None = None
-) -> PrivateKey:
+def key_in(data: bytes, name: str, passphrase: str | bytes | None = None) -> PrivateKey:
     """The one private key in bytes already read from ``name``.
 
     Raises:
         LoadError, PassphraseError: as :func:`read_key`.
     """
+    _reject_ssh(data, name)
     blocks = [b for b in split_pem(data) if b.label.encode() in _KEY_LABELS]
     if not blocks:
         if _looks_like_der(data):
