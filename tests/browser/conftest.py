@@ -1,0 +1,61 @@
+"""Fixtures for the browser tests: Debian's Chromium, Playwright, JupyterLab.
+
+Every test here is marked ``browser`` (select with ``-m browser``, skip with
+``-m "not browser"``) and is skipped, with the install command, where
+Chromium or Playwright is missing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+playwright_api = pytest.importorskip(
+    "playwright.sync_api",
+    reason="Playwright is not installed; run `pip install -e '.[test]'`",
+)
+
+from labdriver import (  # noqa: E402
+    INSTALL_HINT,
+    find_chromium,
+    launch_chromium,
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark every test in this folder as a browser test."""
+    here = Path(__file__).parent
+    for item in items:
+        if here in Path(item.fspath).parents:
+            item.add_marker(pytest.mark.browser)
+            item.add_marker(pytest.mark.slow)
+
+
+@pytest.fixture(scope="session")
+def chromium_executable() -> str:
+    """The system Chromium's path; skips the test where there is none."""
+    path = find_chromium()
+    if path is None:
+        pytest.skip(INSTALL_HINT)
+    return path
+
+
+@pytest.fixture(scope="session")
+def browser(chromium_executable: str) -> Iterator[playwright_api.Browser]:
+    """One headless Chromium for the session, with a fresh temporary profile."""
+    with playwright_api.sync_playwright() as playwright:
+        browser = launch_chromium(playwright, chromium_executable)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser: playwright_api.Browser) -> Iterator[playwright_api.Page]:
+    """A new page in its own browser context, with every wait bounded."""
+    context = browser.new_context(viewport={"width": 1400, "height": 1000})
+    context.set_default_timeout(30_000)
+    page = context.new_page()
+    yield page
+    context.close()
