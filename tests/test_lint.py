@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime as dt
 import ipaddress
 from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 from cryptography import x509
@@ -318,3 +319,9 @@ def test_lint_reads_a_pem_file(site, tmp_path) -> None:
     path = tmp_path / "site.pem"
     path.write_bytes(site.fullchain_pem())
     assert tlslab.lint(path).codes == []
+
+
+def test_every_code_is_documented() -> None:
+    """docs/lint-codes.md has a row for every code."""
+    docs = (Path(__file__).parent.parent / "docs" / "lint-codes.md").read_text()
+    assert [c for c in CODES if f"| `{c}` |" not in docs] == []
