@@ -11,6 +11,7 @@ real Twisted TLS server in the background, and point real clients at it.
 from __future__ import annotations
 
 from .certs import CertificateAuthority, new_csr, self_signed
+from .client import Greeting, fetch_greeting, fetch_greeting_without_verification
 from .credentials import Credentials, SavedFiles, load, load_certificates
 from .describe import Description, Field, describe
 from .doctor import check_setup, environment
@@ -28,6 +29,13 @@ from .errors import (
 )
 from .keys import key_from_pem, key_name, key_to_pem, new_key
 from .lint import Finding, LintReport, lint
+from .server import (
+    GreetingServer,
+    ServerEvent,
+    running_servers,
+    serve_greeting,
+    stop_all,
+)
 
 __version__ = "0.1.0"
 
@@ -37,6 +45,8 @@ __all__ = [
     "Description",
     "Field",
     "Finding",
+    "Greeting",
+    "GreetingServer",
     "HandshakeError",
     "InvalidArgument",
     "KeyMismatchError",
@@ -45,6 +55,7 @@ __all__ = [
     "PassphraseError",
     "ReactorError",
     "SavedFiles",
+    "ServerEvent",
     "TlslabError",
     "ToolNotInstalled",
     "WaitTimeout",
@@ -53,6 +64,8 @@ __all__ = [
     "check_setup",
     "describe",
     "environment",
+    "fetch_greeting",
+    "fetch_greeting_without_verification",
     "key_from_pem",
     "key_name",
     "key_to_pem",
@@ -61,5 +74,8 @@ __all__ = [
     "load_certificates",
     "new_csr",
     "new_key",
+    "running_servers",
     "self_signed",
+    "serve_greeting",
+    "stop_all",
 ]

@@ -1,0 +1,426 @@
+"""Why did a handshake fail? From library errors to one reason and its fix.
+
+Clients report failures in their own words: Twisted says "certificate verify
+failed" for an expired, an untrusted and a self-signed certificate alike,
+Python's ``ssl`` gives an X509 error number, ``openssl`` and ``curl`` print
+text. This module turns what they said, plus the certificates the server sent,
+into one :class:`~tlslab.errors.HandshakeError` with a short ``reason`` code and
+a message that says what happened and how to fix it.
+
+Pure functions; any thread may call them.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+
+from cryptography import x509
+
+from .errors import HandshakeError
+
+__all__ = ["REASONS", "classify", "describe_server_failure", "has_san"]
+
+# OpenSSL's X509_V_ERR_* numbers that tlslab explains.
+NOT_YET_VALID = 9
+EXPIRED = 10
+DEPTH_ZERO_SELF_SIGNED = 18
+SELF_SIGNED_IN_CHAIN = 19
+NO_LOCAL_ISSUER = 20
+NO_ISSUER = 2
+CANNOT_VERIFY_LEAF = 21
+HOSTNAME_MISMATCH = 62
+IP_MISMATCH = 64
+
+REASONS = (
+    "expired",
+    "not-yet-valid",
+    "hostname-mismatch",
+    "untrusted-issuer",
+    "self-signed",
+    "incomplete-chain",
+    "no-san",
+    "verify-failed",
+    "client-cert-required",
+    "client-cert-rejected",
+    "protocol-version",
+    "no-shared-cipher",
+    "not-tls",
+    "connection-closed",
+    "refused",
+    "timeout",
+    "failed",
+)
+
+_FIX = {
+    "untrusted-issuer": "pass trust= the root CA that issued the server's chain",
+    "client-cert-required": (
+        "pass client= credentials issued by a CA the server trusts (its "
+        "require_client_cert=)"
+    ),
+    "protocol-version": (
+        "allow a version the server speaks (min_version=/max_version=), or "
+        "serve a profile that speaks yours"
+    ),
+    "no-shared-cipher": (
+        "offer the server's suites (drop ciphers=), or serve a profile that "
+        "accepts yours"
+    ),
+}
+
+
+def has_san(cert: x509.Certificate) -> bool:
+    """Whether the certificate has a subjectAltName extension."""
+    try:
+        cert.extensions.get_extension_for_class(x509.SubjectAlternativeName)
+    except x509.ExtensionNotFound:
+        return False
+    return True
+
+
+def san_names(cert: x509.Certificate) -> list[str]:
+    """The subjectAltName entries of ``cert`` as text (empty without a SAN)."""
+    try:
+        san = cert.extensions.get_extension_for_class(x509.SubjectAlternativeName).value
+    except x509.ExtensionNotFound:
+        return []
+    return [str(entry.value) for entry in san]
+
+
+def _who(cert: x509.Certificate) -> str:
+    return repr(cert.subject.rfc4514_string() or "an empty subject")
+
+
+def _first_missing_issuer(chain: Sequence[x509.Certificate]) -> int | None:
+    """Index of the first sent certificate whose issuer was not sent too."""
+    subjects = {c.subject for c in chain}
+    for index, cert in enumerate(chain):
+        if cert.issuer != cert.subject and cert.issuer not in subjects:
+            return index
+    return None
+
+
+def _time_problem(
+    chain: Sequence[x509.Certificate], *, future: bool
+) -> x509.Certificate | None:
+    now = dt.datetime.now(dt.timezone.utc)
+    for cert in chain:
+        if future and cert.not_valid_before_utc > now:
+            return cert
+        if not future and cert.not_valid_after_utc < now:
+            return cert
+    return None
+
+
+def _verify_reason(
+    code: int | None, chain: Sequence[x509.Certificate], text: str
+) -> str | None:
+    """The reason for an X509 verification failure, from its number or text."""
+    if code == EXPIRED or "certificate has expired" in text:
+        return "expired"
+    if code == NOT_YET_VALID or "certificate is not yet valid" in text:
+        return "not-yet-valid"
+    if code == DEPTH_ZERO_SELF_SIGNED or (
+        "self-signed certificate" in text and ("in certificate chain" not in text)
+    ):
+        return "self-signed"
+    if code == SELF_SIGNED_IN_CHAIN or "self-signed certificate in" in text:
+        return "untrusted-issuer"
+    if code in (NO_ISSUER, NO_LOCAL_ISSUER, CANNOT_VERIFY_LEAF) or (
+        "unable to get local issuer" in text
+        or "unable to get issuer" in text
+        or "unable to verify the first certificate" in text
+    ):
+        missing = _first_missing_issuer(chain)
+        if missing == 0 and len(chain) == 1:
+            return "incomplete-chain"
+        return "untrusted-issuer"
+    if code in (HOSTNAME_MISMATCH, IP_MISMATCH) or "mismatch" in text:
+        if chain and not has_san(chain[0]):
+            return "no-san"
+        return "hostname-mismatch"
+    if code is not None and code != 0:
+        return "verify-failed"
+    return None
+
+
+def _alert_reason(text: str, *, client_cert: bool, ciphers: bool) -> str | None:
+    """The reason for an alert the server sent, or a local protocol error."""
+    if "certificate required" in text or "peer did not return a certificate" in text:
+        return "client-cert-required"
+    if client_cert and any(
+        alert in text
+        for alert in (
+            "alert unknown ca",
+            "alert bad certificate",
+            "alert certificate unknown",
+            "alert certificate expired",
+            "alert unsupported certificate",
+            "alert certificate revoked",
+            "alert decrypt error",
+            "alert access denied",
+        )
+    ):
+        return "client-cert-rejected"
+    if any(
+        t in text
+        for t in (
+            "protocol version",
+            "unsupported protocol",
+            "no protocols available",
+            "version too low",
+            "tlsv1 alert protocol",
+        )
+    ):
+        return "protocol-version"
+    if any(
+        t in text
+        for t in ("no shared cipher", "no ciphers available", "insufficient security")
+    ):
+        return "no-shared-cipher"
+    if "handshake failure" in text:
+        if ciphers:
+            return "no-shared-cipher"
+        return "client-cert-required" if not client_cert else "no-shared-cipher"
+    if any(
+        t in text
+        for t in (
+            "wrong version number",
+            "packet length too long",
+            "record layer failure",
+            "http request",
+            "unknown protocol",
+            "record too long",
+        )
+    ):
+        return "not-tls"
+    if any(
+        t in text
+        for t in ("unexpected eof", "connection lost", "connection reset", "closed")
+    ):
+        return "connection-closed"
+    return None
+
+
+def _message(
+    reason: str,
+    chain: Sequence[x509.Certificate],
+    hostname: str,
+    address: str,
+    detail: str,
+) -> str:
+    leaf = chain[0] if chain else None
+    if reason == "expired":
+        cert = _time_problem(chain, future=False) or leaf
+        when = f" on {cert.not_valid_after_utc:%Y-%m-%d %H:%M} UTC" if cert else ""
+        who = _who(cert) if cert else "the server's certificate"
+        return (
+            f"the certificate {who} expired{when}; issue a new one and give it "
+            "to the server with server.reload(new_credentials)"
+        )
+    if reason == "not-yet-valid":
+        cert = _time_problem(chain, future=True) or leaf
+        when = f" until {cert.not_valid_before_utc:%Y-%m-%d %H:%M} UTC" if cert else ""
+        who = _who(cert) if cert else "the server's certificate"
+        return (
+            f"the certificate {who} is not valid{when}; check the clocks, or "
+            "issue it with a not_before in the past"
+        )
+    if reason == "self-signed":
+        who = _who(leaf) if leaf else "the server's certificate"
+        return (
+            f"the server's certificate {who} is self-signed and not trusted "
+            "here; pass trust= that very certificate, or serve one issued by a "
+            "CA you trust"
+        )
+    if reason == "untrusted-issuer":
+        top = chain[-1] if chain else None
+        issuer = repr(top.issuer.rfc4514_string()) if top else "its issuer"
+        return (
+            f"the server's chain leads to {issuer}, which this client does not "
+            f"trust; {_FIX['untrusted-issuer']}"
+        )
+    if reason == "incomplete-chain":
+        issuer = repr(leaf.issuer.rfc4514_string()) if leaf else "its issuer"
+        return (
+            f"the server sent its certificate without the intermediate CA "
+            f"{issuer} that issued it, so the chain cannot reach a trusted root; "
+            "serve credentials that include their chain (Credentials.chain), "
+            "as the full chain file does"
+        )
+    if reason == "no-san":
+        who = _who(leaf) if leaf else "the server's certificate"
+        return (
+            f"the certificate {who} has no subjectAltName, so it names no host "
+            f"and cannot prove it is {hostname!r} (clients ignore the common "
+            "name); issue a certificate with the names in its SAN"
+        )
+    if reason == "hostname-mismatch":
+        names = san_names(leaf) if leaf else []
+        listed = ", ".join(map(repr, names)) or "other names"
+        return (
+            f"the certificate is for {listed}, not for {hostname!r}; connect "
+            f"with hostname= one of those, or issue a certificate that "
+            f"includes {hostname!r}"
+        )
+    if reason == "verify-failed":
+        return (
+            f"the server's certificate failed verification ({detail}); look at "
+            "it with tlslab.describe() and tlslab.lint()"
+        )
+    if reason == "client-cert-rejected":
+        return (
+            f"the server refused this client's certificate ({detail}); pass "
+            "client= credentials issued by the CA the server's "
+            "require_client_cert= trusts, still valid"
+        )
+    if reason == "client-cert-required":
+        return (
+            "the server requires a client certificate (mutual TLS) and this "
+            f"client sent none; {_FIX['client-cert-required']}"
+        )
+    if reason == "protocol-version":
+        return (
+            f"client and server share no TLS version ({detail}); "
+            f"{_FIX['protocol-version']}"
+        )
+    if reason == "no-shared-cipher":
+        return (
+            f"client and server share no cipher suite ({detail}); "
+            f"{_FIX['no-shared-cipher']}"
+        )
+    if reason == "not-tls":
+        return (
+            f"{address} does not speak TLS ({detail}); check the port, or use "
+            "a plain client for a plain service"
+        )
+    if reason == "connection-closed":
+        return (
+            f"{address} closed the connection before the handshake finished "
+            f"({detail}); look at the server's events for its side of the story"
+        )
+    if reason == "refused":
+        return (
+            f"nothing accepts connections on {address} (connection refused); "
+            "start the server, or check the port (server.port)"
+        )
+    if reason == "timeout":
+        return (
+            f"{address} did not finish the TLS exchange in time ({detail}); "
+            "check that a TLS server runs there, or pass a longer timeout="
+        )
+    return f"the TLS connection to {address} failed: {detail}"
+
+
+def classify(
+    client: str,
+    *,
+    address: str,
+    hostname: str,
+    detail: str,
+    verify_code: int | None = None,
+    chain: Sequence[x509.Certificate] = (),
+    client_cert: bool = False,
+    ciphers: bool = False,
+    reason: str | None = None,
+) -> HandshakeError:
+    """Build the HandshakeError for a failed connection.
+
+    Args:
+        client: Which client failed (``"twisted"``, ``"ssl"``, ...).
+        address: ``"host:port"`` for messages.
+        hostname: The name the client checked.
+        detail: What the underlying library said.
+        verify_code: OpenSSL's X509 verification error number, if known.
+        chain: The certificates the server sent, leaf first, if known.
+        client_cert: Whether the client offered a certificate.
+        ciphers: Whether the client restricted its cipher suites.
+        reason: A reason already known (skips the guessing).
+    """
+    text = detail.lower().replace("_", " ")
+    if reason is None:
+        reason = (
+            _verify_reason(verify_code, chain, text)
+            if (verify_code or "verify failed" in text or "mismatch" in text)
+            else None
+        )
+    if reason is None:
+        reason = _alert_reason(text, client_cert=client_cert, ciphers=ciphers)
+    if reason is None:
+        reason = "failed"
+    message = _message(reason, chain, hostname, address, detail)
+    return HandshakeError(reason, f"{client}: {message}", client=client, detail=detail)
+
+
+def describe_server_failure(detail: str) -> tuple[str, str]:
+    """A reason code and one plain sentence for a failure the server saw.
+
+    Returns:
+        ``(reason, explanation)``; the reason is from the client's point of
+        view where that is clear (``"untrusted-issuer"`` for an "unknown ca"
+        alert from the client).
+    """
+    text = detail.lower().replace("_", " ")
+    table = [
+        (
+            "peer did not return a certificate",
+            "client-cert-required",
+            "the client sent no certificate, and this server requires one",
+        ),
+        (
+            "certificate verify failed",
+            "client-cert-rejected",
+            "the client's certificate did not verify against require_client_cert",
+        ),
+        (
+            "alert unknown ca",
+            "untrusted-issuer",
+            "the client does not trust the CA that issued this server's certificate",
+        ),
+        (
+            "alert certificate expired",
+            "expired",
+            "the client says a certificate in this server's chain has expired",
+        ),
+        (
+            "alert bad certificate",
+            "rejected-by-client",
+            "the client rejected this server's certificate",
+        ),
+        (
+            "alert certificate unknown",
+            "rejected-by-client",
+            "the client rejected this server's certificate",
+        ),
+        (
+            "no shared cipher",
+            "no-shared-cipher",
+            "the client offered no cipher suite this profile accepts",
+        ),
+        (
+            "unsupported protocol",
+            "protocol-version",
+            "the client offered only TLS versions this profile refuses",
+        ),
+        (
+            "version too low",
+            "protocol-version",
+            "the client offered only TLS versions this profile refuses",
+        ),
+        (
+            "protocol version",
+            "protocol-version",
+            "client and server share no TLS version",
+        ),
+        ("http request", "plain-http", "the client spoke plain HTTP to a TLS port"),
+        ("wrong version number", "not-tls", "the client did not speak TLS"),
+        (
+            "unexpected eof",
+            "connection-closed",
+            "the client hung up before the handshake finished",
+        ),
+    ]
+    for needle, reason, explanation in table:
+        if needle in text:
+            return reason, explanation
+    return "failed", f"the handshake failed: {detail}"

@@ -1,0 +1,638 @@
+"""The greeting server: a Twisted TLS server in the background of the kernel.
+
+``serve_greeting(site)`` starts the classic recipe's server: every client that
+completes a TLS handshake receives a greeting (``Hello, World!``) and the
+connection closes. It runs in the background reactor (see
+:mod:`tlslab.reactor`), so the next notebook cell can point clients at it.
+
+What happens on the server is collected as :class:`ServerEvent` entries in
+``server.events``, never printed: the reactor thread must not write into
+whatever cell happens to be running.
+
+Running the same notebook cell again replaces the server that cell started
+before, instead of failing with "address already in use".
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import sys
+import threading
+from collections import deque
+from dataclasses import dataclass
+from typing import Any
+
+from cryptography import x509
+from OpenSSL import SSL, crypto
+from OpenSSL._util import lib as _openssl_lib
+from twisted.internet import defer, error, protocol
+from twisted.internet.interfaces import (
+    IHandshakeListener,
+    IOpenSSLServerConnectionCreator,
+)
+from twisted.protocols.tls import TLSMemoryBIOFactory, TLSMemoryBIOProtocol
+from twisted.python.failure import Failure
+from zope.interface import implementer
+
+from . import reactor as _reactor
+from .credentials import Credentials, load
+from .diagnose import describe_server_failure
+from .errors import InvalidArgument
+from .profiles import OPENSSL_VERSIONS, Profile, get_profile
+from .trust import certificates_to_trust
+
+__all__ = [
+    "GreetingServer",
+    "ServerEvent",
+    "running_servers",
+    "serve_greeting",
+    "stop_all",
+]
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_GREETING = b"Hello, World!"
+MAX_EVENTS = 1000
+_CALL_TIMEOUT = 10.0
+_HTTP_METHODS = (b"GET ", b"HEAD", b"POST", b"PUT ", b"DELE", b"OPTI", b"PATC", b"CONN")
+
+
+@dataclass(frozen=True)
+class ServerEvent:
+    """What happened to one connection, as the server saw it.
+
+    Attributes:
+        time: When it ended (aware UTC).
+        peer: The client's address, ``"127.0.0.1:54321"``.
+        outcome: ``"greeted"``, ``"failed"``, ``"plain-http"``, ``"not-tls"``,
+            ``"timeout"`` or ``"closed"``.
+        tls_version: Negotiated version (``"TLSv1.3"``), if the handshake got
+            that far.
+        cipher: Negotiated cipher suite, if any.
+        client_subject: The client certificate's subject (mutual TLS).
+        reason: A short code for a failure (see :mod:`tlslab.diagnose`).
+        detail: One sentence, or what OpenSSL said.
+    """
+
+    time: dt.datetime
+    peer: str
+    outcome: str
+    tls_version: str | None = None
+    cipher: str | None = None
+    client_subject: str | None = None
+    reason: str | None = None
+    detail: str = ""
+
+    def __str__(self) -> str:
+        parts = [f"{self.time:%H:%M:%S}", self.peer, self.outcome]
+        if self.tls_version:
+            parts.append(f"{self.tls_version} {self.cipher}")
+        if self.client_subject:
+            parts.append(f"client {self.client_subject}")
+        if self.reason:
+            parts.append(f"[{self.reason}]")
+        if self.detail:
+            parts.append(self.detail)
+        return "  ".join(parts)
+
+
+def _x509(cert: x509.Certificate) -> crypto.X509:
+    return crypto.X509.from_cryptography(cert)
+
+
+def build_context(
+    credentials: Credentials,
+    profile: Profile,
+    client_cas: list[x509.Certificate] | None = None,
+) -> SSL.Context:
+    """Make the server's OpenSSL context now, so mistakes show at once.
+
+    Any thread may call this.
+
+    Raises:
+        InvalidArgument: OpenSSL refused the certificate, key or settings.
+    """
+    try:
+        ctx = SSL.Context(SSL.TLS_SERVER_METHOD)
+        ctx.set_min_proto_version(OPENSSL_VERSIONS[profile.min_version])
+        ctx.set_max_proto_version(OPENSSL_VERSIONS[profile.max_version])
+        ctx.set_options(
+            SSL.OP_NO_COMPRESSION | SSL.OP_NO_RENEGOTIATION | SSL.OP_SINGLE_ECDH_USE
+        )
+        ctx.set_cipher_list(profile.ciphers.encode())
+        # pyOpenSSL has no public call for the key exchange groups.
+        if not _openssl_lib.SSL_CTX_set1_curves_list(
+            ctx._context, profile.groups.encode()
+        ):
+            raise SSL.Error(f"OpenSSL refused the groups {profile.groups!r}")
+        ctx.use_certificate(credentials.cert)
+        ctx.use_privatekey(credentials.key)
+        for cert in credentials.chain:
+            ctx.add_extra_chain_cert(cert)
+        ctx.check_privatekey()
+        ctx.set_session_id(b"tlslab-greeting")
+        if client_cas:
+            ctx.set_verify(SSL.VERIFY_PEER | SSL.VERIFY_FAIL_IF_NO_PEER_CERT)
+            store = ctx.get_cert_store()
+            assert store is not None
+            for ca in client_cas:
+                store.add_cert(_x509(ca))
+                ctx.add_client_ca(ca)
+    except SSL.Error as exc:
+        raise InvalidArgument(
+            f"OpenSSL cannot serve {credentials!r} with the {profile.name!r} "
+            f"profile ({_ssl_text(exc)}); check the key and certificate with "
+            "tlslab.lint(), or pick another profile"
+        ) from None
+    return ctx
+
+
+def _ssl_text(exc: BaseException) -> str:
+    """OpenSSL's error list as one readable line."""
+    args = getattr(exc, "args", ())
+    if args and isinstance(args[0], list):
+        parts = [entry[-1] for entry in args[0] if isinstance(entry, tuple)]
+        if parts:
+            return "; ".join(str(p) for p in parts)
+    return str(exc) or type(exc).__name__
+
+
+@implementer(IOpenSSLServerConnectionCreator)
+class _SwappableContext:
+    """Hands each new connection the current context; reload() swaps it."""
+
+    def __init__(self, context: SSL.Context) -> None:
+        self.context = context
+
+    def serverConnectionForTLS(self, tlsProtocol: Any) -> SSL.Connection:
+        return SSL.Connection(self.context, None)
+
+
+@implementer(IHandshakeListener)
+class _Greeter(protocol.Protocol):
+    """Inside the TLS layer: greets once the handshake is done."""
+
+    def handshakeCompleted(self) -> None:
+        self.transport.handshake_done()  # type: ignore[union-attr]
+
+    def connectionLost(self, reason: Failure = protocol.connectionDone) -> None:
+        self.transport.inner_lost(reason)  # type: ignore[union-attr]
+
+
+class _GreetingTLS(TLSMemoryBIOProtocol):
+    """The TLS layer of one connection; records exactly one event for it."""
+
+    factory: _GreetingFactory
+
+    def connectionMade(self) -> None:
+        self._first = True
+        self._recorded = False
+        self._greeted = False
+        self.closed: defer.Deferred[None] = defer.Deferred()
+        owner = self.factory.owner
+        self._timer = owner._reactor.callLater(owner.timeout, self._timed_out)
+        peer = self.transport.getPeer()
+        self.peer = f"{peer.host}:{peer.port}"
+        self.factory.live.add(self)
+        super().connectionMade()
+
+    def dataReceived(self, data: bytes) -> None:
+        if self._first:
+            self._first = False
+            if data[:1] != b"\x16":  # not a TLS handshake record
+                self._not_tls(data)
+                return
+        if not self._recorded:
+            super().dataReceived(data)
+
+    def _not_tls(self, data: bytes) -> None:
+        owner = self.factory.owner
+        if data[:4] in _HTTP_METHODS:
+            line = data.split(b"\r\n", 1)[0][:60].decode("latin-1")
+            self._record(
+                "plain-http",
+                reason="plain-http",
+                detail=(
+                    f"the client sent plain HTTP ({line!r}) to this TLS port; "
+                    f"use https://{owner.host}:{owner.port}/"
+                ),
+            )
+            body = (
+                f"This port speaks TLS; use https://{owner.host}:{owner.port}/\n"
+            ).encode()
+            self.transport.write(
+                b"HTTP/1.0 400 Bad Request\r\nContent-Type: text/plain\r\n"
+                b"Connection: close\r\nContent-Length: "
+                + str(len(body)).encode()
+                + b"\r\n\r\n"
+                + body
+            )
+        else:
+            self._record(
+                "not-tls",
+                reason="not-tls",
+                detail=f"the client sent {data[:16]!r}, which is not a TLS handshake",
+            )
+        self.transport.loseConnection()
+
+    def handshake_done(self) -> None:
+        conn = self.getHandle()
+        peer_cert = conn.get_peer_certificate(as_cryptography=True)
+        self._greeted = True
+        self._record(
+            "greeted",
+            tls_version=conn.get_protocol_version_name(),
+            cipher=conn.get_cipher_name(),
+            client_subject=peer_cert.subject.rfc4514_string() if peer_cert else None,
+        )
+        self.write(self.factory.owner.greeting)
+        # Sends close_notify; the socket closes when the client answers or
+        # leaves, or when the timeout drops it.
+        self.loseConnection()
+
+    def _timed_out(self) -> None:
+        timeout = self.factory.owner.timeout
+        if self._greeted:
+            detail = f"the client stayed {timeout:g} s after the greeting; dropped"
+        else:
+            detail = (
+                f"the client did not finish the handshake within {timeout:g} s; dropped"
+            )
+        self._recorded = False  # a second event, after "greeted"
+        self._record("timeout", reason="timeout", detail=detail)
+        self.transport.abortConnection()
+
+    def inner_lost(self, reason: Failure) -> None:
+        if self._recorded:
+            return
+        if reason.check(SSL.Error):
+            text = _ssl_text(reason.value)
+            code, explanation = describe_server_failure(text)
+            self._record("failed", reason=code, detail=f"{explanation} ({text})")
+        else:
+            self._record(
+                "closed",
+                reason="connection-closed",
+                detail="the client hung up before the handshake finished",
+            )
+
+    def connectionLost(self, reason: Failure = protocol.connectionDone) -> None:
+        if self._timer.active():
+            self._timer.cancel()
+        super().connectionLost(reason)
+        if not self._recorded:
+            self.inner_lost(reason)
+        self.factory.live.discard(self)
+        self.closed.callback(None)
+
+    def _record(self, outcome: str, **fields: Any) -> None:
+        if self._recorded:
+            return
+        self._recorded = True
+        event = ServerEvent(
+            time=dt.datetime.now(dt.timezone.utc),
+            peer=self.peer,
+            outcome=outcome,
+            **fields,
+        )
+        self.factory.owner._add_event(event)
+
+
+class _GreetingFactory(TLSMemoryBIOFactory):
+    protocol = _GreetingTLS
+
+    def __init__(self, owner: GreetingServer, creator: _SwappableContext) -> None:
+        super().__init__(creator, False, protocol.Factory.forProtocol(_Greeter))
+        self.owner = owner
+        self.live: set[_GreetingTLS] = set()
+
+    def logPrefix(self) -> str:
+        return "tlslab-greeting"
+
+
+class GreetingServer:
+    """A running greeting server; made by :func:`serve_greeting`.
+
+    Use it as a context manager to stop it at the end of a ``with`` block.
+
+    Attributes:
+        host: The address it listens on, ``"127.0.0.1"``.
+        port: The port it got (the system picks one for ``port=0``).
+        credentials: What it serves now (changes with :meth:`reload`).
+        profile: The TLS profile's name.
+        greeting: The bytes every client receives.
+        timeout: Seconds before an idle or unfinished connection is dropped.
+        name: The key under which re-running a cell finds it, or None.
+        client_cas: The CAs it trusts for client certificates (mutual TLS),
+            or None.
+    """
+
+    def __init__(
+        self,
+        credentials: Credentials,
+        profile: Profile,
+        context: SSL.Context,
+        *,
+        host: str,
+        greeting: bytes,
+        timeout: float,
+        name: Any,
+        client_cas: list[x509.Certificate] | None,
+    ) -> None:
+        from twisted.internet import reactor
+
+        self._reactor = reactor
+        self.credentials = credentials
+        self._profile = profile
+        self.host = host
+        self.port = 0
+        self.greeting = greeting
+        self.timeout = timeout
+        self.name = name
+        self.client_cas = client_cas
+        self._creator = _SwappableContext(context)
+        self._factory = _GreetingFactory(self, self._creator)
+        self._listening: Any = None
+        self._events: deque[ServerEvent] = deque(maxlen=MAX_EVENTS)
+        self._lock = threading.Lock()
+        self._stopped = False
+
+    # -- reactor thread ---------------------------------------------------
+
+    def _listen(self, port: int) -> None:
+        self._listening = self._reactor.listenTCP(
+            port, self._factory, interface=self.host
+        )
+        self.port = self._listening.getHost().port
+
+    def _shutdown(self) -> defer.Deferred[Any]:
+        waits = [defer.maybeDeferred(self._listening.stopListening)]
+        for conn in list(self._factory.live):
+            waits.append(conn.closed)
+            conn.transport.abortConnection()
+        return defer.DeferredList(waits)
+
+    def _add_event(self, event: ServerEvent) -> None:
+        with self._lock:
+            self._events.append(event)
+        logger.info("%s: %s", self, event)
+
+    # -- any thread -------------------------------------------------------
+
+    @property
+    def profile(self) -> str:
+        """The TLS profile's name (``"intermediate"``, ...)."""
+        return self._profile.name
+
+    @property
+    def address(self) -> tuple[str, int]:
+        """``(host, port)``, for clients."""
+        return (self.host, self.port)
+
+    @property
+    def url(self) -> str:
+        """``https://127.0.0.1:PORT/``."""
+        return f"https://{self.host}:{self.port}/"
+
+    @property
+    def running(self) -> bool:
+        """Whether it still accepts connections."""
+        return not self._stopped
+
+    @property
+    def mutual_tls(self) -> bool:
+        """Whether it requires client certificates."""
+        return bool(self.client_cas)
+
+    @property
+    def events(self) -> list[ServerEvent]:
+        """What happened so far, oldest first (the last 1000 connections).
+
+        Any thread may read this; the list is a copy.
+        """
+        with self._lock:
+            return list(self._events)
+
+    def clear_events(self) -> None:
+        """Forget the events so far. Any thread may call this."""
+        with self._lock:
+            self._events.clear()
+
+    def reload(self, new_credentials: Credentials | str | os.PathLike[str]) -> None:
+        """Serve new credentials to new connections, without a restart.
+
+        Connections in progress keep the old certificate. Any thread but the
+        reactor thread may call this.
+
+        Raises:
+            InvalidArgument: OpenSSL refused the new credentials (the old ones
+                stay in use), or the server has stopped.
+            LoadError: a path could not be read.
+        """
+        if self._stopped:
+            raise InvalidArgument(
+                f"{self!r} has stopped, so it cannot reload; start a new one "
+                "with tlslab.serve_greeting()"
+            )
+        creds = _as_credentials(new_credentials)
+        context = build_context(creds, self._profile, self.client_cas)
+        self._creator.context = context  # one attribute: atomic for new connections
+        self.credentials = creds
+        logger.info("%s: reloaded with %r", self, creds)
+
+    def stop(self) -> None:
+        """Stop listening, drop open connections and release the port.
+
+        Idempotent. Any thread but the reactor thread may call this.
+
+        Raises:
+            ReactorError: the background reactor has stopped.
+            WaitTimeout: the server did not stop within 10 seconds.
+        """
+        with _registry_lock:
+            if self._stopped:
+                return
+            self._stopped = True
+            _running.discard(self)
+            if _named.get(self.name) is self:
+                del _named[self.name]
+        _reactor.call(
+            self._shutdown,
+            timeout=_CALL_TIMEOUT,
+            what=f"the greeting server on port {self.port} to stop",
+        )
+        logger.info("%s: stopped", self)
+
+    def __enter__(self) -> GreetingServer:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+    def __repr__(self) -> str:
+        names = ", ".join(self.credentials.names) or "no SAN"
+        extras = [self.profile]
+        if self.mutual_tls:
+            extras.append("mutual TLS")
+        state = "running" if self.running else "stopped"
+        return (
+            f"<GreetingServer {self.url} serving {names} ({', '.join(extras)}), "
+            f"{state}, {len(self._events)} events>"
+        )
+
+
+# Servers by key, so re-running a cell replaces the server it started.
+_registry_lock = threading.RLock()
+_named: dict[Any, GreetingServer] = {}
+_running: set[GreetingServer] = set()
+
+
+def _as_credentials(value: object) -> Credentials:
+    if isinstance(value, Credentials):
+        return value
+    if isinstance(value, (str, bytes, os.PathLike)):
+        return load(value)
+    raise InvalidArgument(
+        f"credentials={value!r} are not credentials; pass what "
+        "CertificateAuthority.issue() or tlslab.self_signed() returned, or "
+        "the stem or PEM file that Credentials.save() wrote"
+    )
+
+
+def _calling_cell() -> Any:
+    """A key for the notebook cell that called, or None outside a notebook.
+
+    IPython compiles each cell under a file name made from a hash of its
+    code, so running the same cell again gives the same key.
+    """
+    frame = sys._getframe(1)
+    package = __name__.rpartition(".")[0]
+    while frame is not None and frame.f_globals.get("__name__", "").startswith(
+        package + "."
+    ):
+        frame = frame.f_back  # type: ignore[assignment]
+    if frame is None:
+        return None
+    filename = frame.f_code.co_filename
+    if filename.startswith("<ipython-input-") or f"ipykernel_{os.getpid()}" in (
+        filename
+    ):
+        return ("cell", filename, frame.f_lineno)
+    return None
+
+
+def serve_greeting(
+    credentials: Credentials | str | os.PathLike[str],
+    *,
+    host: str = "127.0.0.1",
+    port: int = 0,
+    greeting: bytes | str = DEFAULT_GREETING,
+    require_client_cert: object = None,
+    profile: str | Profile = "intermediate",
+    timeout: float = 5.0,
+    name: Any = None,
+) -> GreetingServer:
+    """Start the greeting TLS server in the background and return its handle.
+
+    Every client that completes the handshake receives ``greeting`` and the
+    connection closes. Running the same notebook cell again (or calling
+    again with the same ``name``, or the same fixed ``port``) stops the
+    server started before and starts a new one.
+
+    Any thread but the reactor thread may call this (a notebook cell).
+
+    Args:
+        credentials: What to serve: Credentials, or a stem or PEM file for
+            :func:`tlslab.load`.
+        host: The address to listen on.
+        port: The port; 0 lets the system pick a free one (``server.port``).
+        greeting: The bytes to send (text is UTF-8 encoded).
+        require_client_cert: Require client certificates issued by these
+            CAs (mutual TLS): a CertificateAuthority, certificate(s), or a
+            PEM file.
+        profile: ``"intermediate"`` (Mozilla, the default), ``"modern"``
+            (TLS 1.3 only) or ``"legacy-insecure"`` (for failure lessons).
+        timeout: Seconds after which a connection that has not finished the
+            handshake, or stays after the greeting, is dropped.
+        name: A key: a new server with the same name replaces the old one.
+
+    Raises:
+        InvalidArgument: a bad argument, OpenSSL refused the credentials, or
+            the port is taken by another program.
+        LoadError: a credentials file could not be read.
+        KeyMismatchError: the key does not belong to the certificate.
+        ReactorError: the background reactor has stopped; restart the kernel.
+    """
+    creds = _as_credentials(credentials)
+    chosen = get_profile(profile)
+    if isinstance(greeting, str):
+        greeting = greeting.encode()
+    if not isinstance(timeout, (int, float)) or timeout <= 0:
+        raise InvalidArgument(
+            f"timeout={timeout!r} is not a positive number of seconds; pass "
+            "something like timeout=5"
+        )
+    if not isinstance(port, int) or not 0 <= port <= 65535:
+        raise InvalidArgument(
+            f"port={port!r} is not a port number; pass 0 to let the system "
+            "pick a free port"
+        )
+    cas = (
+        certificates_to_trust(require_client_cert, "require_client_cert")
+        if require_client_cert is not None
+        else None
+    )
+    context = build_context(creds, chosen, cas)
+    key = name if name is not None else _calling_cell()
+
+    with _registry_lock:
+        old = [s for s in _running if key is not None and s.name == key]
+        old += [s for s in _running if port and s.port == port and s.host == host]
+    for server in old:
+        server.stop()
+
+    server = GreetingServer(
+        creds,
+        chosen,
+        context,
+        host=host,
+        greeting=greeting,
+        timeout=float(timeout),
+        name=key,
+        client_cas=cas,
+    )
+    try:
+        _reactor.call(
+            server._listen,
+            port,
+            timeout=_CALL_TIMEOUT,
+            what=f"the greeting server to listen on {host}:{port}",
+        )
+    except error.CannotListenError as exc:
+        raise InvalidArgument(
+            f"cannot listen on {host}:{port} ({exc.socketError}); pass port=0 "
+            "to let the system pick a free port, or stop what uses this one"
+        ) from None
+    with _registry_lock:
+        _running.add(server)
+        if key is not None:
+            _named[key] = server
+    logger.info("started %r", server)
+    return server
+
+
+def running_servers() -> list[GreetingServer]:
+    """The greeting servers that run now. Any thread may call this."""
+    with _registry_lock:
+        return sorted(_running, key=lambda s: s.port)
+
+
+def stop_all() -> None:
+    """Stop every greeting server started in this process.
+
+    Any thread but the reactor thread may call this.
+    """
+    for server in running_servers():
+        server.stop()
