@@ -41,6 +41,9 @@ __version__ = "0.1.0"
 
 __all__ = [
     "CertificateAuthority",
+    "CertificateBuilder",
+    "CertificateComparison",
+    "CertificateInspector",
     "Credentials",
     "Description",
     "Field",
@@ -56,6 +59,7 @@ __all__ = [
     "ReactorError",
     "SavedFiles",
     "ServerEvent",
+    "ServerPanel",
     "TlslabError",
     "ToolNotInstalled",
     "WaitTimeout",
@@ -79,3 +83,21 @@ __all__ = [
     "serve_greeting",
     "stop_all",
 ]
+
+# The widgets import ipywidgets, which is slow; they load on first use.
+_WIDGETS = (
+    "CertificateBuilder",
+    "CertificateComparison",
+    "CertificateInspector",
+    "ServerPanel",
+)
+
+
+def __getattr__(name: str) -> object:
+    """Load ``tlslab.widgets`` (and the widget classes) only when asked for."""
+    if name == "widgets" or name in _WIDGETS:
+        from importlib import import_module
+
+        widgets = import_module(".widgets", __name__)
+        return widgets if name == "widgets" else getattr(widgets, name)
+    raise AttributeError(f"module 'tlslab' has no attribute {name!r}")
