@@ -252,7 +252,8 @@ def _self_signed(lab: _Lab) -> dict[str, Any]:
 
 
 def _untrusted_root(lab: _Lab) -> dict[str, Any]:
-    return {"server": lab.stranger.issue("localhost", "127.0.0.1")}
+    issuing = lab.stranger.intermediate("tlslab Stranger Issuing CA")
+    return {"server": issuing.issue("localhost", "127.0.0.1")}
 
 
 def _incomplete_chain(lab: _Lab) -> dict[str, Any]:
@@ -417,8 +418,8 @@ _SPECS: dict[str, _Spec] = {
         "No subjectAltName: the host name only in the common name",
         "The certificate names its host only in the subject CN, the pre-2000 "
         "way; RFC 6125 and the CA/Browser Forum require a subjectAltName.",
-        "Clients that ignore the CN (tlslab's client via service_identity, "
-        "browsers); OpenSSL-based clients still fall back to the CN.",
+        "Clients that ignore the CN (tlslab's clients, browsers); some "
+        "OpenSSL-based tools still fall back to the CN.",
         "no-san",
         "Put every host name in the subjectAltName (tlslab always does).",
         _no_san,
@@ -450,23 +451,28 @@ _SPECS: dict[str, _Spec] = {
         "and refused by the CA/Browser Forum since 2013.",
         "OpenSSL itself, at its default security level: the server refuses to "
         "load the key, and clients refuse it in a chain.",
-        "weak-key",
+        "verify-failed",
         "Use EC P-256 (tlslab's default) or RSA 2048 or more.",
         _rsa_1024,
-        "The server's OpenSSL refuses to load the key: 'ee key too small'. "
+        "The server's OpenSSL refuses to load the key ('ee key too small'), "
+        "so serve() raises InvalidArgument; tlslab's own Credentials refuse "
+        "it too. Served with the deliberately weak 'legacy-insecure' profile, "
+        "every client's OpenSSL refuses it: 'EE certificate key too weak'. "
         + _OPENSSL_LEVEL,
     ),
     "sha1-signature": _Spec(
         "A SHA-1 signature",
         "The CA signed the leaf with ECDSA over SHA-1, a hash with practical "
         "collisions (SHAttered, 2017), so such signatures can be forged.",
-        "OpenSSL itself, at its default security level: the server refuses to "
-        "load the certificate, and clients refuse it in a chain.",
-        "weak-signature",
+        "OpenSSL itself, at its default security level: every client refuses "
+        "a chain signed over SHA-1.",
+        "verify-failed",
         "Sign with SHA-256 or better (tlslab always does).",
         _sha1_signature,
-        "The server's OpenSSL refuses to load the certificate: 'ca md too "
-        "weak'. " + _OPENSSL_LEVEL,
+        "cryptography refuses to even sign a certificate over SHA-1 "
+        "('Hash algorithm \"sha1\" not supported for signatures'), so the lab "
+        "assembles this one by hand; every client's OpenSSL then refuses it: "
+        "'CA signature digest algorithm too weak'. " + _OPENSSL_LEVEL,
     ),
     "leaf-is-ca": _Spec(
         "A leaf marked as a CA",
@@ -483,7 +489,7 @@ _SPECS: dict[str, _Spec] = {
         "A site owner used their own leaf key (for shop.example.test) to sign "
         "a certificate for localhost: the classic basicConstraints attack.",
         "Every client that checks the issuer's basicConstraints CA:TRUE.",
-        "invalid-ca",
+        "verify-failed",
         "Only CAs may sign certificates; get the certificate from a CA.",
         _signed_by_leaf,
     ),
@@ -492,7 +498,7 @@ _SPECS: dict[str, _Spec] = {
         "The certificate's extendedKeyUsage allows only clientAuth, not "
         "serverAuth, so it may not identify a server.",
         "Every client that checks the extended key usage (purpose).",
-        "wrong-purpose",
+        "verify-failed",
         "Issue server certificates with serverAuth (issue() without client=True).",
         _client_only,
     ),
@@ -660,13 +666,19 @@ class ScenarioServer:
 
 
 def serve(
-    case: Case | str, *, timeout: float = 5.0, name: str | None = None
+    case: Case | str,
+    *,
+    profile: str | None = None,
+    timeout: float = 5.0,
+    name: str | None = None,
 ) -> ScenarioServer:
     """Start a greeting server on loopback configured for one case.
 
     Args:
         case: A case from :func:`catalogue`, or a case name (then that case is
             built fresh).
+        profile: Serve with this TLS profile instead of the case's own; the
+            weak-key cases load only with ``"legacy-insecure"``.
         timeout: The server drops idle or unfinished handshakes after this
             many seconds.
         name: A key for "re-running the cell replaces the server"; by default
@@ -676,7 +688,9 @@ def serve(
 
     Raises:
         KeyError: ``case`` names no case in the catalogue.
-        InvalidArgument: ``case`` is neither a case nor a name.
+        InvalidArgument: ``case`` is neither a case nor a name, or the
+            server's OpenSSL refused to load it (``case.refusal`` says when
+            that is the lesson).
     """
     from .server import serve_greeting
 
@@ -690,7 +704,7 @@ def serve(
     server = serve_greeting(
         case.server,
         require_client_cert=case.require_client_cert,
-        profile=case.profile,
+        profile=profile or case.profile,
         timeout=timeout,
         name=name or f"tlslab-scenario-{case.name}",
     )
