@@ -10,6 +10,7 @@ real Twisted TLS server in the background, and point real clients at it.
 
 from __future__ import annotations
 
+from . import scenarios
 from .certs import CertificateAuthority, new_csr, self_signed
 from .client import Greeting, fetch_greeting, fetch_greeting_without_verification
 from .credentials import Credentials, SavedFiles, load, load_certificates
@@ -29,6 +30,7 @@ from .errors import (
 )
 from .keys import key_from_pem, key_name, key_to_pem, new_key
 from .lint import Finding, LintReport, lint
+from .matrix import ClientMatrix, client_matrix
 from .server import (
     GreetingServer,
     ServerEvent,
@@ -44,6 +46,7 @@ __all__ = [
     "CertificateBuilder",
     "CertificateComparison",
     "CertificateInspector",
+    "ClientMatrix",
     "Credentials",
     "Description",
     "Field",
@@ -66,6 +69,7 @@ __all__ = [
     "WouldOverwrite",
     "__version__",
     "check_setup",
+    "client_matrix",
     "describe",
     "environment",
     "fetch_greeting",
@@ -79,6 +83,7 @@ __all__ = [
     "new_csr",
     "new_key",
     "running_servers",
+    "scenarios",
     "self_signed",
     "serve_greeting",
     "stop_all",
