@@ -256,8 +256,8 @@ def _html_row(row: MatrixRow, clients: Sequence[str]) -> str:
     note = ""
     if row.server_refusal:
         note = (
-            "<br><small>server refused to load it: "
-            f"{html.escape(row.server_refusal)}</small>"
+            f"<br><small title='{html.escape(row.server_refusal)}'>the server "
+            "refused to load it (hover); clients met it served weakened</small>"
         )
     name = (
         f"<td style='text-align:left' title='{html.escape(row.case.wrong)}'>"
@@ -278,7 +278,7 @@ def _html_row(row: MatrixRow, clients: Sequence[str]) -> str:
         if verdict.detail and verdict.detail not in words:
             words += f" [{client} said: {verdict.detail}]"
         cells.append(
-            f"<td style='background:{colour};padding:2px 6px' "
+            f"<td style='background:{colour};padding:2px 6px;white-space:nowrap' "
             f"title='{html.escape(words)}'>{mark}"
             f"{html.escape(verdict.label)}</td>"
         )
