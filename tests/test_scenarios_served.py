@@ -166,3 +166,9 @@ def test_serving_a_case_again_replaces_its_server(served: Served) -> None:
     second = scenarios.serve("good", name="tlslab-test-replace")
     second.stop()
     assert not first.server.running
+
+
+def test_fetch_accepts_a_fix(served: Served) -> None:
+    """Trusting the self-signed certificate itself fixes the self-signed case."""
+    lab = served["self-signed"]
+    assert lab.fetch(trust=lab.case.server.cert).data == b"Hello, World!"

@@ -34,10 +34,20 @@ from cryptography import x509
 
 from . import _handmade
 from .certs import CertificateAuthority, self_signed
+from .client import Greeting, fetch_greeting
 from .credentials import Credentials
 from .errors import InvalidArgument
+from .server import GreetingServer, serve_greeting
 
-__all__ = ["CLIENTS", "Case", "Catalogue", "ScenarioServer", "catalogue", "serve"]
+__all__ = [
+    "CLIENTS",
+    "Case",
+    "Catalogue",
+    "ScenarioServer",
+    "catalogue",
+    "names",
+    "serve",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -583,22 +593,6 @@ def _build(name: str, lab: _Lab) -> Case:
     )
 
 
-def _build(name: str, lab: _Lab) -> Case:
-    spec = _SPECS[name]
-    material = {"trust": lab.root.cert, **spec.build(lab)}
-    logger.debug("built scenario %s", name)
-    return Case(
-        name=name,
-        title=spec.title,
-        wrong=spec.wrong,
-        caught_by=spec.caught_by,
-        reason=spec.reason,
-        fix=spec.fix,
-        refusal=spec.refusal,
-        **material,
-    )
-
-
 class ScenarioServer:
     """A greeting server running one case, and what a client should use.
 
@@ -609,7 +603,7 @@ class ScenarioServer:
         server: The running :class:`~tlslab.server.GreetingServer`.
     """
 
-    def __init__(self, case: Case, server: Any) -> None:
+    def __init__(self, case: Case, server: GreetingServer) -> None:
         self.case = case
         self.server = server
 
@@ -638,8 +632,14 @@ class ScenarioServer:
             **self.case.client_options,
         }
 
-    def fetch(self, via: str = "twisted", *, timeout: float = 5.0) -> Any:
+    def fetch(
+        self, via: str = "twisted", *, timeout: float = 5.0, **changes: Any
+    ) -> Greeting:
         """Fetch the greeting with one client, as the case prescribes.
+
+        Keyword arguments of :func:`~tlslab.fetch_greeting` given here
+        replace the case's own, to try a fix: ``fetch(trust=other_root)``,
+        ``fetch(hostname="shop.example.test")``, ``fetch(client=alice)``.
 
         Call it from any thread but the reactor's (a notebook cell is fine).
 
@@ -647,9 +647,8 @@ class ScenarioServer:
             HandshakeError: the client refused; ``reason`` says why.
             ToolNotInstalled: the client ``via`` names is not installed.
         """
-        from .client import fetch_greeting
-
-        return fetch_greeting(self.server, timeout=timeout, **self.fetch_options(via))
+        options = {**self.fetch_options(via), **changes}
+        return fetch_greeting(self.server, timeout=timeout, **options)
 
     def stop(self) -> None:
         """Stop the server (safe to call twice)."""
@@ -692,8 +691,6 @@ def serve(
             server's OpenSSL refused to load it (``case.refusal`` says when
             that is the lesson).
     """
-    from .server import serve_greeting
-
     if isinstance(case, str):
         case = catalogue([case])[case]
     if not isinstance(case, Case):
