@@ -20,6 +20,7 @@ import os
 import socket
 import ssl
 import tempfile
+import warnings
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -521,12 +522,15 @@ def _ssl_context(
     ctx.hostname_checks_common_name = False
     if strict:
         ctx.verify_flags |= ssl.VERIFY_X509_STRICT
-    if req.min_version:
-        if req.min_version < "1.2":
-            ctx.set_ciphers("ALL:@SECLEVEL=0")
-        ctx.minimum_version = _SSL_VERSIONS[req.min_version]
-    if req.max_version:
-        ctx.maximum_version = _SSL_VERSIONS[req.max_version]
+    # Python deprecates TLS 1.0 and 1.1; the legacy lessons ask for them.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        if req.min_version:
+            if req.min_version < "1.2":
+                ctx.set_ciphers("ALL:@SECLEVEL=0")
+            ctx.minimum_version = _SSL_VERSIONS[req.min_version]
+        if req.max_version:
+            ctx.maximum_version = _SSL_VERSIONS[req.max_version]
     if req.ciphers:
         try:
             ctx.set_ciphers(req.ciphers)
@@ -590,7 +594,23 @@ def _via_ssl(req: _Request, client: str) -> Greeting:
 # -- the public calls ---------------------------------------------------------
 
 
-def _dispatch(req: _Request, via: str) -> Greeting:
+def _dispatch(req: _Request, via: str, target: object) -> Greeting:
+    if via not in CLIENTS:
+        raise InvalidArgument(
+            f"via={via!r} is not a client tlslab knows; pass one of "
+            f"{', '.join(map(repr, CLIENTS))}"
+        )
+    if not isinstance(target, GreetingServer):
+        return _run(req, via)
+    # Let the server write down its side too, so the next cell sees it.
+    expected = target.event_count + 1
+    try:
+        return _run(req, via)
+    finally:
+        target.wait_for_events(expected, timeout=1.0)
+
+
+def _run(req: _Request, via: str) -> Greeting:
     if via == "twisted":
         return _via_twisted(req)
     if via in ("ssl", "ssl-strict"):
@@ -599,10 +619,7 @@ def _dispatch(req: _Request, via: str) -> Greeting:
         from . import external
 
         return external.fetch(req, via)
-    raise InvalidArgument(
-        f"via={via!r} is not a client tlslab knows; pass one of "
-        f"{', '.join(map(repr, CLIENTS))}"
-    )
+    raise AssertionError(via)
 
 
 def fetch_greeting(
@@ -656,7 +673,7 @@ def fetch_greeting(
         timeout=timeout,
         verify=True,
     )
-    return _dispatch(req, via)
+    return _dispatch(req, via, target)
 
 
 def fetch_greeting_without_verification(
@@ -691,4 +708,4 @@ def fetch_greeting_without_verification(
         timeout=timeout,
         verify=False,
     )
-    return _dispatch(req, via)
+    return _dispatch(req, via, target)

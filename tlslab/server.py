@@ -356,7 +356,8 @@ class GreetingServer:
         self._factory = _GreetingFactory(self, self._creator)
         self._listening: Any = None
         self._events: deque[ServerEvent] = deque(maxlen=MAX_EVENTS)
-        self._lock = threading.Lock()
+        self._lock = threading.Condition()
+        self._event_count = 0
         self._stopped = False
 
     # -- reactor thread ---------------------------------------------------
@@ -377,6 +378,8 @@ class GreetingServer:
     def _add_event(self, event: ServerEvent) -> None:
         with self._lock:
             self._events.append(event)
+            self._event_count += 1
+            self._lock.notify_all()
         logger.info("%s: %s", self, event)
 
     # -- any thread -------------------------------------------------------
@@ -414,6 +417,22 @@ class GreetingServer:
         """
         with self._lock:
             return list(self._events)
+
+    @property
+    def event_count(self) -> int:
+        """How many events were recorded since the start (clearing keeps it)."""
+        with self._lock:
+            return self._event_count
+
+    def wait_for_events(self, count: int, timeout: float = 2.0) -> bool:
+        """Wait until ``event_count`` reaches ``count``; False on timeout.
+
+        A client can finish before the server has written down its side of
+        the connection; this waits for it. Any thread but the reactor thread
+        may call this.
+        """
+        with self._lock:
+            return self._lock.wait_for(lambda: self._event_count >= count, timeout)
 
     def clear_events(self) -> None:
         """Forget the events so far. Any thread may call this."""
