@@ -612,7 +612,9 @@ def describe_key(key: Any, *, title: str = "Private key") -> Description:
     return Description(title, "key", fields)
 
 
-def _chain_parts(certs: Sequence[x509.Certificate], now: dt.datetime | None) -> list:
+def _chain_parts(
+    certs: Sequence[x509.Certificate], now: dt.datetime | None
+) -> list[Description]:
     parts = []
     for index, cert in enumerate(certs):
         name = _common_name(cert.subject) or _name_text(cert.subject)

@@ -259,7 +259,9 @@ def lint(
     )
 
 
-def _names(cert: x509.Certificate, purpose: str, profile: str, now: Any) -> list:
+def _names(
+    cert: x509.Certificate, purpose: str, profile: str, now: dt.datetime
+) -> list[Finding]:
     if purpose == "ca":
         return []
     san = _ext(cert, x509.SubjectAlternativeName)
@@ -339,7 +341,9 @@ def _dns_findings(name: str) -> list[Finding]:
     return []
 
 
-def _validity(cert: x509.Certificate, purpose: str, profile: str, now: Any) -> list:
+def _validity(
+    cert: x509.Certificate, purpose: str, profile: str, now: dt.datetime
+) -> list[Finding]:
     start, end = cert.not_valid_before_utc, cert.not_valid_after_utc
     findings = []
     if now > end:
@@ -397,8 +401,8 @@ def _validity(cert: x509.Certificate, purpose: str, profile: str, now: Any) -> l
 
 
 def _key_and_signature(
-    cert: x509.Certificate, purpose: str, profile: str, now: Any
-) -> list:
+    cert: x509.Certificate, purpose: str, profile: str, now: dt.datetime
+) -> list[Finding]:
     findings = []
     public = cert.public_key()
     if isinstance(public, rsa.RSAPublicKey) and public.key_size < 2048:
@@ -431,7 +435,9 @@ def _key_and_signature(
     return findings
 
 
-def _ca_flags(cert: x509.Certificate, purpose: str, profile: str, now: Any) -> list:
+def _ca_flags(
+    cert: x509.Certificate, purpose: str, profile: str, now: dt.datetime
+) -> list[Finding]:
     constraints = _ext(cert, x509.BasicConstraints)
     usage = _ext(cert, x509.KeyUsage)
     if purpose != "ca":
@@ -488,7 +494,9 @@ def _ca_flags(cert: x509.Certificate, purpose: str, profile: str, now: Any) -> l
     return findings
 
 
-def _key_ids(cert: x509.Certificate, purpose: str, profile: str, now: Any) -> list:
+def _key_ids(
+    cert: x509.Certificate, purpose: str, profile: str, now: dt.datetime
+) -> list[Finding]:
     findings = []
     if _ext(cert, x509.SubjectKeyIdentifier) is None:
         findings.append(
@@ -516,7 +524,9 @@ def _key_ids(cert: x509.Certificate, purpose: str, profile: str, now: Any) -> li
     return findings
 
 
-def _eku(cert: x509.Certificate, purpose: str, profile: str, now: Any) -> list:
+def _eku(
+    cert: x509.Certificate, purpose: str, profile: str, now: dt.datetime
+) -> list[Finding]:
     if purpose == "ca":
         return []
     wanted = (
