@@ -13,6 +13,7 @@ help:
 	@echo "make lab    set up .venv and start JupyterLab on notebooks/"
 	@echo "make test   set up .venv with test extras and run every check"
 	@echo "make bench  run the benchmarks (not part of make test)"
+	@echo "make hubtest  two learners on a real JupyterHub; the Binder plan (not part of make test)"
 
 $(PY):
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 10) else "tlslab needs Python 3.10 or newer; this is " + sys.version.split()[0])'
@@ -55,5 +56,25 @@ $(VENV)/.bench-installed: $(PY) pyproject.toml
 bench: $(VENV)/.bench-installed
 	$(PY) -m bench.run $(BENCH_ARGS)
 
+# A real JupyterHub with two learners, and repo2docker's plan for Binder.
+# The hub's proxy comes from the npm registry into .venv-node (needs npm).
+# Takes a minute or two, so it is not part of `make test`.
+NODE_PREFIX := .venv-node
+CHP := $(NODE_PREFIX)/node_modules/.bin/configurable-http-proxy
+
+.PHONY: hub-proxy hubtest
+
+$(CHP):
+	npm install --prefix $(NODE_PREFIX) --no-audit --no-fund 'configurable-http-proxy@^5'
+
+hub-proxy: $(CHP)
+
+$(VENV)/.hub-installed: $(PY) pyproject.toml
+	$(PY) -m pip install --quiet -e '.[lab,test,hub]'
+	@touch $@
+
+hubtest: $(VENV)/.hub-installed $(CHP)
+	$(PY) -m pytest -m hub tests/hub $(PYTEST_ARGS)
+
 clean:
-	rm -rf $(VENV) $(SSLYZE_VENV) .pytest_cache .ruff_cache notebooks/work
+	rm -rf $(VENV) $(SSLYZE_VENV) $(NODE_PREFIX) .pytest_cache .ruff_cache notebooks/work
