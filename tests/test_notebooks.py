@@ -50,8 +50,11 @@ KEY_OUTPUTS: dict[str, list[str]] = {
         "Hello, World!",
     ],
     "03-reading-certificates": [
-        "Subject Alternative Name",
-        "no-san",
+        "Subject alternative names (SAN): DNS:localhost, IP:127.0.0.1",
+        "no findings",
+        "ERROR [no-san]",
+        "reason: no-san",
+        "Secret part: not shown",
     ],
     "04-greeting-server": [
         "Hello, World!",
