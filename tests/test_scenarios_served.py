@@ -69,7 +69,9 @@ class Served:
         if name not in self.running:
             case = self.cases[name]
             profile = WEAK_PROFILE if name == "rsa-1024" else None
-            self.running[name] = scenarios.serve(case, profile=profile)
+            self.running[name] = scenarios.serve(
+                case, profile=profile, name=f"tlslab-test-served-{name}"
+            )
         return self.running[name]
 
     def stop(self) -> None:
