@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import time
 
 import pytest
@@ -128,3 +129,30 @@ def test_mutual_tls_with_and_without_a_client_certificate(site, ca) -> None:
         )
     finally:
         panel.stop()
+
+
+def test_log_refreshes_itself_in_a_running_loop(site, ca) -> None:
+    """With an asyncio loop on the main thread (as in a kernel), no click is needed."""
+
+    async def scenario() -> bool:
+        panel = widgets.ServerPanel(site, trust=ca, auto_refresh=0.05)
+        panel.start_button.click()
+        try:
+            tlslab.fetch_greeting(panel.server, trust=ca)
+            for _ in range(100):
+                if ">greeted<" in panel.event_log.value:
+                    return True
+                await asyncio.sleep(0.05)
+            return False
+        finally:
+            panel.stop()
+
+    assert asyncio.run(scenario())
+
+
+def test_without_a_loop_the_log_waits_for_a_click(panel, ca) -> None:
+    """Outside a loop nothing is scheduled; the log changes only on refresh."""
+    panel.start_button.click()
+    tlslab.fetch_greeting(panel.server, trust=ca)
+    _wait_for_events(panel, 1)
+    assert "No connections yet" in panel.event_log.value

@@ -4,13 +4,16 @@ The greeting server runs in the background reactor thread and records what
 happens in ``server.events``. The panel never lets that thread touch a
 widget (its output would land in whichever cell happens to be running):
 the event log is read and rendered on the main thread, whenever a button is
-clicked or :meth:`ServerPanel.refresh` is called.
+clicked or :meth:`ServerPanel.refresh` is called, and, in a Jupyter kernel,
+every ``auto_refresh`` seconds by a timer on the kernel's own asyncio loop,
+which runs on the main thread too.
 
 Use from the notebook's main thread (a cell or a widget callback).
 """
 
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 import ipywidgets as widgets
@@ -39,6 +42,9 @@ class ServerPanel(widgets.VBox):
             issued by these CAs.
         profile: The server's TLS profile ("intermediate", "modern",
             "legacy-insecure").
+        auto_refresh: Seconds between log refreshes while the server runs,
+            when an asyncio loop runs on this thread (a Jupyter kernel);
+            None to refresh only on clicks.
 
     Attributes:
         server: The :class:`~tlslab.server.GreetingServer`, or None when
@@ -57,8 +63,12 @@ class ServerPanel(widgets.VBox):
         client_credentials: Any = None,
         require_client_cert: Any = None,
         profile: str = "intermediate",
+        auto_refresh: float | None = 1.0,
     ) -> None:
         self.credentials = credentials
+        self.auto_refresh = auto_refresh
+        self._timer: asyncio.TimerHandle | None = None
+        self._shown = -1
         self.trust = trust
         self.client_credentials = client_credentials
         self.require_client_cert = require_client_cert
@@ -121,9 +131,33 @@ class ServerPanel(widgets.VBox):
                 f"the server did not start: {exc}", ok=False
             )
         self.refresh()
+        self._schedule()
+
+    def _schedule(self) -> None:
+        """Refresh again later on this thread's asyncio loop, if one runs."""
+        if self.auto_refresh is None or self._timer is not None:
+            return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # no loop here (a plain script): clicks only
+            return
+        self._timer = loop.call_later(self.auto_refresh, self._tick)
+
+    def _tick(self) -> None:
+        self._timer = None
+        server = self.server
+        if server is None:
+            return
+        if server.event_count != self._shown or not server.running:
+            self.refresh()
+        if server.running:
+            self._schedule()
 
     def stop(self) -> None:
         """Stop the server; does nothing when it is not running."""
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
         if self.server is not None:
             self.server.stop()
         self.refresh()
@@ -193,6 +227,7 @@ class ServerPanel(widgets.VBox):
                 f"{esc(names)} ({esc(server.profile)} profile)"
             )
         events = list(server.events) if server is not None else []
+        self._shown = server.event_count if server is not None else -1
         if not events:
             self.event_log.value = "<i>No connections yet.</i>"
             return
