@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import re
 import shutil
 import socket
 import subprocess
@@ -300,7 +301,8 @@ def _profile(folder: Path, settings: Settings) -> list[str]:
         spy_run = subprocess.Popen(
             [
                 *(spy, "record", "-p", str(server.process.pid), "-d", str(seconds)),
-                *("-r", "250", "-f", "raw", "-o", str(out), "--nonblocking"),
+                *("-r", "250", "-f", "raw", "-o", str(out), "--full-filenames"),
+                "--native",
             ],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
@@ -325,56 +327,80 @@ def _file(frame: str) -> str:
     return Path(path).name if "/" in path else path
 
 
-def _category(frame: str) -> str:
-    name = frame.split(" (")[0]
-    where = _file(frame)
-    if where.startswith("OpenSSL/") or where.startswith("cryptography/"):
-        return "pyOpenSSL/OpenSSL calls"
-    if name in {"untilConcludes", "doRead", "doWrite", "writeSomeData", "accept"}:
-        return "socket system calls"
-    if where.startswith("tlslab/"):
-        return "tlslab code"
-    if where.startswith("zope/"):
-        return "zope.interface"
-    if where.startswith("twisted/"):
-        return "Twisted machinery"
-    return "other Python"
+# Threads that wait: crochet's watchdog and log reader, the reactor in epoll.
+_IDLE = (
+    "time_sleep",
+    "Watchdog.run",
+    "ThreadLogObserver._reader",
+    "select_epoll_poll",
+    "PyThread_acquire_lock_timed",
+)
+
+
+_PYTHON_FRAME = re.compile(r"(\.py|<string>):\d+\)$")
+
+
+def _is_python(frame: str) -> bool:
+    """py-spy writes Python frames as ``name (file:line)``, native ones without."""
+    return bool(_PYTHON_FRAME.search(frame))
+
+
+def _python_package(frames: list[str]) -> str:
+    for frame in reversed(frames):
+        where = _file(frame)
+        if _is_python(frame):
+            top = where.split("/")[0]
+            if top == "OpenSSL":
+                return "pyOpenSSL"
+            if top in {"twisted", "tlslab", "zope", "crochet"}:
+                return top
+            return "stdlib"
+    return "interpreter"
+
+
+def _category(frames: list[str]) -> str:
+    """What a busy sample was doing, by the binary its innermost frame is in."""
+    leaf = frames[-1]
+    last_python = max((i for i, f in enumerate(frames) if _is_python(f)), default=-1)
+    native = " ".join(frames[last_python + 1 :])
+    if any(lib in native for lib in ("libcrypto", "libssl", "_rust")):
+        return "OpenSSL (in cryptography's bindings): handshake and crypto"
+    if "_cffi_backend" in leaf:
+        return "cffi calls into OpenSSL"
+    if "libc.so" in leaf or "vdso" in leaf:
+        python = [f.split(" (")[0] for f in frames if _is_python(f)]
+        if python and python[-1] == "untilConcludes":
+            return "send() system calls (on loopback, they also run the receive path)"
+        return "other system calls (accept, recv, epoll_ctl, close) and malloc"
+    return f"Python: {_python_package(frames)}"
 
 
 def _summarise_stacks(text: str) -> list[str]:
-    """Where the busy samples fall: by kind of code, and by function."""
+    """Where the busy samples fall: by binary, and Python time by package."""
     total = 0
     kinds: dict[str, int] = defaultdict(int)
-    inclusive: dict[str, int] = defaultdict(int)
     for line in text.splitlines():
         stack, _, count_text = line.rpartition(" ")
         if not count_text.isdigit():
             continue
-        count = int(count_text)
         frames = stack.split(";")
-        if frames[-1].split(" (")[0] in {"doPoll", "select", "poll", "wait"}:
-            continue  # idle: the reactor waiting for the next event
+        names = [frame.split(" (")[0] for frame in frames]
+        if any(name in _IDLE for name in names):
+            continue  # a thread waiting: the reactor in epoll, crochet's watchdog
+        python = [n for n, f in zip(names, frames, strict=True) if _is_python(f)]
+        if python and python[-1] in {"EPollReactor.doPoll", "<module>"}:
+            continue  # the reactor between events; the main thread on stdin
+        count = int(count_text)
         total += count
-        kinds[_category(frames[-1])] += count
-        for frame in {f.split(" (")[0] + " (" + _file(f) + ")" for f in frames}:
-            inclusive[frame] += count
+        kinds[_category(frames)] += count
     if not total:
         return ["the profile holds no busy samples"]
-    interesting = [
-        (name, count)
-        for name, count in inclusive.items()
-        if not name.startswith(("Thread.", "_bootstrap", "EventLoop.", "Reactor"))
-        and "context.py" not in name
-        and "log.py" not in name
-    ]
-    top = sorted(interesting, key=lambda item: -item[1])[:12]
     ranked = sorted(kinds.items(), key=lambda item: -item[1])
     return [
-        "Profile of the tlslab server (py-spy, EC P-256, TLS 1.3), busy samples "
-        "by the code they were in: "
-        + "; ".join(f"{name} {count / total:.0%}" for name, count in ranked),
-        "Functions by share of busy samples (inclusive): "
-        + "; ".join(f"{name} {count / total:.0%}" for name, count in top),
+        "Profile of the tlslab server (py-spy --native, EC P-256, TLS 1.3): "
+        "busy samples by where they were: "
+        + "; ".join(f"{name} {count / total:.0%}" for name, count in ranked)
+        + ". Python time is charged to the innermost Python frame's package."
     ]
 
 
