@@ -107,3 +107,21 @@ def test_server_event_for_missing_client_certificate(
     with pytest.raises(tlslab.HandshakeError):
         tlslab.fetch_greeting(mtls, trust=ca, max_version="1.2")
     assert [e.reason for e in mtls.events] == ["client-cert-required"]
+
+
+def test_server_event_says_why_the_client_was_rejected(
+    mtls: tlslab.GreetingServer,
+    ca: tlslab.CertificateAuthority,
+    intermediate: tlslab.CertificateAuthority,
+) -> None:
+    """The server's event for an expired client certificate says it expired."""
+    now = dt.datetime.now(dt.timezone.utc)
+    old = intermediate.issue(
+        "carol",
+        client=True,
+        not_before=now - dt.timedelta(days=10),
+        not_after=now - dt.timedelta(days=1),
+    )
+    with pytest.raises(tlslab.HandshakeError):
+        tlslab.fetch_greeting(mtls, trust=ca, client=old, via="ssl")
+    assert "certificate has expired" in mtls.events[-1].detail

@@ -602,6 +602,13 @@ def _dispatch(req: _Request, via: str, target: object) -> Greeting:
         )
     if not isinstance(target, GreetingServer):
         return _run(req, via)
+    if not target.running:
+        raise HandshakeError(
+            "refused",
+            f"{via}: {target!r} has stopped; start it again with "
+            "tlslab.serve_greeting() (re-run its cell)",
+            client=via,
+        )
     # Let the server write down its side too, so the next cell sees it.
     expected = target.event_count + 1
     try:

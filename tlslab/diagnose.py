@@ -393,6 +393,13 @@ def describe_server_failure(detail: str) -> tuple[str, str]:
             "the client rejected this server's certificate",
         ),
         (
+            "alert internal error",
+            "rejected-by-client",
+            "the client aborted the handshake, most likely after rejecting this "
+            "server's certificate in its own checks (tlslab's Twisted client "
+            "does so for a wrong host name or a missing SAN)",
+        ),
+        (
             "no shared cipher",
             "no-shared-cipher",
             "the client offered no cipher suite this profile accepts",

@@ -26,6 +26,7 @@ from typing import Any
 
 from cryptography import x509
 from OpenSSL import SSL, crypto
+from OpenSSL._util import ffi as _openssl_ffi
 from OpenSSL._util import lib as _openssl_lib
 from twisted.internet import defer, error, protocol
 from twisted.internet.interfaces import (
@@ -159,6 +160,14 @@ def _ssl_text(exc: BaseException) -> str:
     return str(exc) or type(exc).__name__
 
 
+def _verify_result(conn: SSL.Connection) -> str:
+    """OpenSSL's verdict on the peer's certificate, in OpenSSL's words."""
+    # pyOpenSSL has no public call for SSL_get_verify_result.
+    code = _openssl_lib.SSL_get_verify_result(conn._ssl)
+    text = _openssl_ffi.string(_openssl_lib.X509_verify_cert_error_string(code))
+    return text.decode("ascii", "replace")
+
+
 @implementer(IOpenSSLServerConnectionCreator)
 class _SwappableContext:
     """Hands each new connection the current context; reload() swaps it."""
@@ -270,6 +279,8 @@ class _GreetingTLS(TLSMemoryBIOProtocol):
         if reason.check(SSL.Error):
             text = _ssl_text(reason.value)
             code, explanation = describe_server_failure(text)
+            if code == "client-cert-rejected":
+                explanation += f" ({_verify_result(self.getHandle())})"
             self._record("failed", reason=code, detail=f"{explanation} ({text})")
         else:
             self._record(
