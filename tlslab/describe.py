@@ -134,26 +134,50 @@ class Description:
         return description_html(self)
 
 
-def description_html(desc: Description) -> str:
-    """The description as an HTML table (what Jupyter shows)."""
-    cells = []
-    for item in desc.fields:
-        flag = " <em>(critical)</em>" if item.critical else ""
-        cells.append(
-            "<tr>"
-            f"<td style='text-align:left;color:#555'>{html.escape(item.section)}</td>"
-            f"<td style='text-align:left'><b>{html.escape(item.name)}</b>{flag}</td>"
-            f"<td style='text-align:left;font-family:monospace;"
-            f"white-space:pre-wrap'>{html.escape(item.value)}</td>"
-            f"<td style='text-align:left'>{html.escape(item.meaning)}</td>"
-            "</tr>"
+_CELL = (
+    "padding:2px 8px;text-align:left;vertical-align:top;white-space:normal;"
+    "overflow-wrap:anywhere"
+)
+
+
+def fields_html(fields: Sequence[Field], *, meanings: bool = True) -> str:
+    """Fields as one HTML table: a heading row per section, then name,
+    value and (optionally) meaning, in columns of fixed width."""
+    rows = []
+    section = None
+    span = 3 if meanings else 2
+    for item in fields:
+        if item.section != section:
+            section = item.section
+            rows.append(
+                f"<tr><td colspan='{span}' style='{_CELL};padding-top:8px;"
+                f"border-bottom:1px solid #ccc'><b>{html.escape(section)}</b></td></tr>"
+            )
+        flag = " <i>(critical)</i>" if item.critical else ""
+        meaning = (
+            f"<td style='{_CELL};color:#444'>{html.escape(item.meaning)}</td>"
+            if meanings
+            else ""
         )
-    table = (
-        f"<h4>{html.escape(desc.title)}</h4>"
-        "<table><thead><tr><th>section</th><th>field</th><th>value</th>"
-        f"<th>meaning</th></tr></thead><tbody>{''.join(cells)}</tbody></table>"
+        rows.append(
+            f"<tr><td style='{_CELL}'><b>{html.escape(item.name)}</b>{flag}</td>"
+            f"<td style='{_CELL};font-family:monospace'>{html.escape(item.value)}"
+            f"</td>{meaning}</tr>"
+        )
+    widths = "<col style='width:12em'><col style='width:22em'>" + (
+        "<col>" if meanings else ""
     )
-    return "<div>" + table + "".join(description_html(p) for p in desc.parts) + "</div>"
+    return (
+        "<table style='border-collapse:collapse;table-layout:fixed;width:100%'>"
+        f"<colgroup>{widths}</colgroup><tbody>{''.join(rows)}</tbody></table>"
+    )
+
+
+def description_html(desc: Description) -> str:
+    """The description as HTML tables, one per part (what Jupyter shows)."""
+    body = fields_html(desc.fields) if desc.fields else ""
+    parts = "".join(description_html(p) for p in desc.parts)
+    return f"<div><h4>{html.escape(desc.title)}</h4>{body}{parts}</div>"
 
 
 # -- small helpers -----------------------------------------------------------

@@ -10,7 +10,7 @@ from __future__ import annotations
 import html
 from collections.abc import Iterable
 
-from ..describe import Field
+from ..describe import Field, fields_html
 from ..lint import SEVERITIES, LintReport, severity_colour
 
 __all__ = [
@@ -27,7 +27,6 @@ __all__ = [
 CHANGED = "#fff3b0"
 OK_COLOUR = "#1b7f3b"
 ERROR_COLOUR = severity_colour("error")
-_CELL = "padding:2px 8px;text-align:left;vertical-align:top"
 
 
 def esc(text: object) -> str:
@@ -52,21 +51,8 @@ def pre(text: str) -> str:
 
 
 def fields_table(fields: Iterable[Field], *, meanings: bool = True) -> str:
-    """Fields as a table: name, value, and (optionally) meaning."""
-    rows = []
-    for item in fields:
-        flag = " <i>(critical)</i>" if item.critical else ""
-        meaning = (
-            f"<td style='{_CELL};color:#444'>{esc(item.meaning)}</td>"
-            if meanings
-            else ""
-        )
-        rows.append(
-            f"<tr><td style='{_CELL}'><b>{esc(item.name)}</b>{flag}</td>"
-            f"<td style='{_CELL};font-family:monospace;word-break:break-all'>"
-            f"{esc(item.value)}</td>{meaning}</tr>"
-        )
-    return f"<table style='border-collapse:collapse'>{''.join(rows)}</table>"
+    """Fields as one table with a heading row per section (see describe)."""
+    return fields_html(list(fields), meanings=meanings)
 
 
 def lint_summary(report: LintReport) -> str:

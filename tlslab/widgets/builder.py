@@ -98,14 +98,16 @@ class CertificateBuilder(widgets.VBox):
         today = dt.datetime.now(dt.timezone.utc).date()
         usage, purposes = PROFILE_DEFAULTS[profile]
         wide = {"description_width": "110px"}
+        text_width = widgets.Layout(width="480px")
         self.common_name = widgets.Text(
-            value=common_name, description="Common name", style=wide
+            value=common_name, description="Common name", style=wide, layout=text_width
         )
         self.names = widgets.Text(
             value=", ".join(names),
             description="SAN names",
             placeholder="localhost, 127.0.0.1 (empty: no SAN at all)",
             style=wide,
+            layout=text_width,
         )
         self.key_type = widgets.Dropdown(
             options=list(KEY_CHOICES), value=key, description="Key", style=wide
@@ -120,13 +122,18 @@ class CertificateBuilder(widgets.VBox):
             options=["server", "client", "ca"], value=profile, description="Profile"
         )
         self.key_usage = widgets.SelectMultiple(
-            options=list(KEY_USAGES), value=usage, description="Key usage", rows=7
+            options=list(KEY_USAGES),
+            value=usage,
+            description="Key usage",
+            rows=7,
+            style=wide,
         )
         self.extended_key_usage = widgets.SelectMultiple(
             options=list(EXTENDED_KEY_USAGES),
             value=purposes,
             description="Ext. key usage",
             rows=4,
+            style=wide,
         )
         self.signer = widgets.Dropdown(
             options=_signers(signers), description="Signer", style=wide
@@ -250,10 +257,14 @@ class CertificateBuilder(widgets.VBox):
             return
         self.result, self.error = creds, ""
         self.issued += 1
-        signer = self.signer.label
+        signer = (
+            "self-signed"
+            if self.signer.value is None
+            else f"signed by {self.signer.label}"
+        )
         self.status.value = (
             f"<div>Issued #{self.issued}: {esc(self.key_type.value)} key, "
-            f"signed by {esc(signer)}.</div>"
+            f"{esc(signer)}.</div>"
         )
         self.inspector.show(creds)
 

@@ -194,13 +194,7 @@ class CertificateInspector(widgets.VBox):
 
     def _render_fields(self, desc: Description) -> None:
         main = [f for f in desc.fields if f.section != "Extensions"]
-        sections: dict[str, list] = {}
-        for item in main:
-            sections.setdefault(item.section, []).append(item)
-        self.overview.value = "".join(
-            f"<h4 style='margin:6px 0 2px'>{esc(name)}</h4>{fields_table(items)}"
-            for name, items in sections.items()
-        )
+        self.overview.value = fields_table(main)
         exts = [f for f in desc.fields if f.section == "Extensions"]
         pool = list(self.extensions.children)
         children = []

@@ -235,7 +235,8 @@ class ServerPanel(widgets.VBox):
         for event in events[-50:]:
             colour = _OUTCOME_COLOURS.get(event.outcome, "#b26a00")
             tls = f"{event.tls_version or ''} {event.cipher or ''}".strip()
-            why = " ".join(x for x in (event.reason or "", event.detail) if x)
+            reason = event.reason if event.reason != event.outcome else ""
+            why = ": ".join(x for x in (reason or "", event.detail) if x)
             rows.append(
                 f"<tr><td>{event.time:%H:%M:%S}</td><td>{esc(event.peer)}</td>"
                 f"<td style='color:{colour};font-weight:bold'>{esc(event.outcome)}"
