@@ -14,6 +14,7 @@ import os
 import platform
 import ssl
 import statistics
+import subprocess
 import sys
 import time
 from collections.abc import Callable, Sequence
@@ -176,9 +177,27 @@ def _version(package: str) -> str | None:
         return None
 
 
+def _commit() -> str | None:
+    """The tlslab commit measured: $TLSLAB_COMMIT, or git's HEAD here."""
+    if os.environ.get("TLSLAB_COMMIT"):
+        return os.environ["TLSLAB_COMMIT"]
+    try:
+        done = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    return done.stdout.strip() or None
+
+
 def versions() -> dict[str, Any]:
-    """The versions the figures depend on."""
+    """The versions the figures depend on, and the tlslab commit measured."""
     return {
+        "tlslab_commit": _commit(),
         "python": sys.version.split()[0],
         "openssl": ssl.OPENSSL_VERSION,
         "tlslab": _version("tlslab"),

@@ -146,7 +146,7 @@ def _medians(code: str, times: int) -> tuple[dict[str, float], float, dict[str, 
 
 def run(settings: Settings) -> tuple[list[dict[str, Any]], list[str], dict[str, Any]]:
     """Measure import tlslab in plain Python and in a kernel-like process."""
-    rounds = settings.pick(12, 2)
+    rounds = settings.pick(8, 2)
     walls: dict[str, list[float]] = {
         "nothing": [],
         "tlslab": [],
@@ -174,7 +174,7 @@ def run(settings: Settings) -> tuple[list[dict[str, Any]], list[str], dict[str, 
     def net(name: str) -> list[float]:
         return [a - b for a, b in zip(walls[name], walls["nothing"], strict=True)]
 
-    groups, tlslab_total, children = _medians("import tlslab", settings.pick(7, 1))
+    groups, tlslab_total, children = _medians("import tlslab", settings.pick(5, 1))
     network = sum(v for k, v in groups.items() if k in NETWORK)
     widgets = sum(v for k, v in groups.items() if k in WIDGETS)
     rows = [

@@ -30,7 +30,8 @@ Regenerate everything with `make bench` (about ten minutes on two cores;
 `make bench BENCH_ARGS=--quick` for a rough pass in about a minute).
 The raw figures are in `bench/results/*.json`, one file per area, each with
 the machine and versions it came from.
-This page is written by `bench/report.py` from those files.
+This page is written by `bench/report.py` from those files and the
+findings in `bench/findings.md`.
 """
 
 
@@ -203,7 +204,11 @@ def write_report(results_dir: Path, docs: Path) -> Path:
     if not documents:
         docs.write_text(INTRO + "\nNo results yet: run `make bench`.\n")
         return docs
-    lines = [INTRO, *_environment(documents), *_headline(documents)]
+    lines = [INTRO, *_headline(documents)]
+    findings = Path(__file__).with_name("findings.md")
+    if findings.exists():
+        lines += [findings.read_text().rstrip(), ""]
+    lines += _environment(documents)
     image = docs.with_suffix(".png")
     if _plot(documents, image):
         lines += [f"![benchmark plot]({image.name})", ""]
