@@ -14,13 +14,10 @@ import shutil
 import subprocess
 import tempfile
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from .errors import ToolNotInstalled
+from .greeting import ClientFiles, Greeting, Request, client_files
 from .trust import pem_bundle
-
-if TYPE_CHECKING:
-    from .client import ClientFiles, Greeting, _Request
 
 __all__ = ["fetch", "tool_path"]
 
@@ -48,15 +45,13 @@ def tool_path(tool: str) -> str:
     return found
 
 
-def fetch(req: _Request, tool: str) -> Greeting:
+def fetch(req: Request, tool: str) -> Greeting:
     """Fetch the greeting with ``openssl`` or ``curl``. Any thread may call.
 
     Raises:
         HandshakeError: the connection failed; ``.reason`` says why.
         ToolNotInstalled: the tool is missing.
     """
-    from .client import client_files
-
     program = tool_path(tool)
     with tempfile.TemporaryDirectory(prefix="tlslab-trust-") as folder:
         cafile = None
@@ -91,7 +86,7 @@ def _version_flag(version: str) -> str:
 
 
 def _openssl_args(
-    program: str, req: _Request, cafile: str | None, files: ClientFiles | None
+    program: str, req: Request, cafile: str | None, files: ClientFiles | None
 ) -> list[str]:
     args = [program, "s_client", "-connect", f"{req.host}:{req.port}", "-brief"]
     args += ["-ign_eof"]
@@ -117,9 +112,7 @@ def _openssl_args(
     return args
 
 
-def _openssl_result(req: _Request, code: int, stdout: bytes, stderr: str) -> Greeting:
-    from .client import Greeting
-
+def _openssl_result(req: Request, code: int, stdout: bytes, stderr: str) -> Greeting:
     if "connect:errno=111" in stderr or "Connection refused" in stderr:
         raise req.fail("openssl", "connection refused", reason="refused")
     verify = _VERIFY_ERROR.search(stderr)
@@ -150,7 +143,7 @@ def _openssl_result(req: _Request, code: int, stdout: bytes, stderr: str) -> Gre
 
 
 def _curl_args(
-    program: str, req: _Request, cafile: str | None, files: ClientFiles | None
+    program: str, req: Request, cafile: str | None, files: ClientFiles | None
 ) -> list[str]:
     args = [program, "--silent", "--show-error", "--verbose", "--http0.9"]
     args += ["--max-time", f"{req.timeout:g}", "--no-progress-meter"]
@@ -174,9 +167,7 @@ def _curl_args(
     return [*args, f"https://{host}:{req.port}/"]
 
 
-def _curl_result(req: _Request, code: int, stdout: bytes, stderr: str) -> Greeting:
-    from .client import Greeting
-
+def _curl_result(req: Request, code: int, stdout: bytes, stderr: str) -> Greeting:
     if code == 7:
         raise req.fail("curl", "connection refused", reason="refused")
     if code == 28:

@@ -1,0 +1,241 @@
+"""The Twisted client: optionsForClientTLS, with an identity check that fails
+closed.
+
+:func:`fetch` runs the connection in the background reactor and waits for
+it; any thread but the reactor thread may call it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from cryptography.hazmat.primitives import serialization
+from OpenSSL import SSL
+from service_identity import CertificateError, VerificationError
+from service_identity.cryptography import (
+    verify_certificate_hostname,
+    verify_certificate_ip_address,
+)
+from twisted.internet import defer, protocol
+from twisted.internet.error import ConnectionRefusedError as TwistedRefused
+from twisted.internet.error import TimeoutError as TwistedTimeout
+from twisted.internet.interfaces import (
+    IHandshakeListener,
+    IOpenSSLClientConnectionCreator,
+)
+from twisted.python.failure import Failure
+from zope.interface import implementer
+
+from . import reactor as _reactor
+from .diagnose import has_san
+from .errors import WaitTimeout
+from .greeter import ssl_text
+from .greeting import MAX_BYTES, Greeting, Request
+from .trust import pem_bundle
+
+__all__ = ["fetch"]
+
+
+@implementer(IOpenSSLClientConnectionCreator)
+class _FailClosedIdentity:
+    """Wraps optionsForClientTLS's creator with an identity check that fails
+    closed, and remembers why verification failed.
+
+    Twisted 26's own callback accepts a trusted certificate without a
+    subjectAltName: service_identity raises CertificateError (not
+    VerificationError) for it, which Twisted logs as an unexpected error and
+    ignores. This callback refuses it, and checks the hostname itself with
+    service_identity, so the result does not depend on the Twisted version.
+    """
+
+    def __init__(self, inner: Any, hostname: str, is_ip: bool) -> None:
+        self._inner = inner
+        self._hostname = hostname
+        self._is_ip = is_ip
+        self.verify_code: int | None = None
+        self.reason: str | None = None
+        self.connection: SSL.Connection | None = None
+
+    def clientConnectionForTLS(self, tlsProtocol: Any) -> SSL.Connection:
+        connection = self._inner.clientConnectionForTLS(tlsProtocol)
+        connection.set_verify(
+            SSL.VERIFY_PEER | SSL.VERIFY_FAIL_IF_NO_PEER_CERT, self._verify
+        )
+        self.connection = connection
+        return connection
+
+    def _verify(self, conn: Any, cert: Any, err: int, depth: int, ok: int) -> bool:
+        if not ok:
+            if self.verify_code is None:
+                self.verify_code = err
+            return False
+        if depth != 0:
+            return True
+        leaf = cert.to_cryptography()
+        if not has_san(leaf):
+            self.reason = "no-san"
+            return False
+        check = (
+            verify_certificate_ip_address
+            if self._is_ip
+            else (verify_certificate_hostname)
+        )
+        try:
+            check(leaf, self._hostname)
+        except (VerificationError, CertificateError):
+            self.reason = "hostname-mismatch"
+            return False
+        return True
+
+
+@implementer(IHandshakeListener)
+class _Fetch(protocol.Protocol):
+    def __init__(self) -> None:
+        self.data = b""
+        self.info: dict[str, Any] = {}
+        self.done: defer.Deferred[bytes] = defer.Deferred(self._cancel)
+
+    def _cancel(self, _: Any) -> None:
+        if self.transport is not None:
+            self.transport.abortConnection()
+
+    def handshakeCompleted(self) -> None:
+        conn = self.transport.getHandle()  # type: ignore[union-attr]
+        self.info = {
+            "tls_version": conn.get_protocol_version_name(),
+            "cipher": conn.get_cipher_name(),
+            "chain": conn.get_peer_cert_chain(as_cryptography=True) or [],
+        }
+
+    def dataReceived(self, data: bytes) -> None:
+        self.data += data
+        if len(self.data) > MAX_BYTES:
+            self.transport.loseConnection()  # type: ignore[union-attr]
+
+    def connectionLost(self, reason: Failure = protocol.connectionDone) -> None:
+        if self.done.called:
+            return
+        if reason.check(SSL.Error) or not self.info:
+            self.done.errback(reason)
+        else:
+            self.done.callback(self.data)
+
+
+def _twisted_creator(req: Request) -> tuple[Any, _FailClosedIdentity | None]:
+    from twisted.internet import ssl as tssl
+
+    extra: dict[str, Any] = {}
+    if req.min_version:
+        extra[
+            "raiseMinimumTo"
+            if req.min_version >= "1.2"
+            else ("insecurelyLowerMinimumTo")
+        ] = _tls_version(req.min_version)
+    if req.max_version:
+        extra["lowerMaximumSecurityTo"] = _tls_version(req.max_version)
+    if req.ciphers:
+        extra["acceptableCiphers"] = tssl.AcceptableCiphers.fromOpenSSLCipherString(
+            req.ciphers
+        )
+    client_cert = None
+    if req.client is not None:
+        client_cert = tssl.PrivateCertificate.loadPEM(req.client.to_pem())
+        if req.client.chain:
+            extra["extraCertChain"] = [
+                tssl.Certificate.loadPEM(
+                    c.public_bytes(serialization.Encoding.PEM)
+                ).original
+                for c in req.client.chain
+            ]
+    if not req.verify:
+        if client_cert is not None:
+            extra["privateKey"] = client_cert.privateKey.original
+            extra["certificate"] = client_cert.original
+        return tssl.CertificateOptions(**extra), None
+    if req.trust is None:
+        root = tssl.platformTrust()
+    else:
+        root = tssl.trustRootFromCertificates(
+            [tssl.Certificate.loadPEM(pem_bundle([c])) for c in req.trust]
+        )
+    inner = tssl.optionsForClientTLS(
+        req.hostname, root, client_cert, extraCertificateOptions=extra
+    )
+    guard = _FailClosedIdentity(inner, req.hostname, req.is_ip)
+    return guard, guard
+
+
+def _tls_version(text: str) -> Any:
+    from twisted.internet.ssl import TLSVersion
+
+    return {
+        "1.0": TLSVersion.TLSv1_0,
+        "1.1": TLSVersion.TLSv1_1,
+        "1.2": TLSVersion.TLSv1_2,
+        "1.3": TLSVersion.TLSv1_3,
+    }[text]
+
+
+def _twisted_connect(req: Request, creator: Any) -> defer.Deferred[Any]:
+    """Runs in the reactor thread: connect, handshake, read until closed."""
+    from twisted.internet import reactor
+    from twisted.internet.endpoints import (
+        TCP4ClientEndpoint,
+        connectProtocol,
+        wrapClientTLS,
+    )
+
+    fetch = _Fetch()
+    endpoint = wrapClientTLS(
+        creator, TCP4ClientEndpoint(reactor, req.host, req.port, timeout=req.timeout)
+    )
+    connected = connectProtocol(endpoint, fetch)
+    connected.addCallback(lambda _: fetch.done)
+    connected.addCallback(lambda data: (data, fetch.info))
+    connected.addTimeout(req.timeout, reactor)
+    return connected
+
+
+def fetch(req: Request) -> Greeting:
+    creator, guard = _twisted_creator(req)
+    try:
+        data, info = _reactor.call(
+            _twisted_connect,
+            req,
+            creator,
+            timeout=req.timeout + 5,
+            what=f"a TLS connection to {req.where}",
+        )
+    except (TwistedTimeout, defer.TimeoutError, defer.CancelledError, WaitTimeout):
+        raise req.fail(
+            "twisted", f"no greeting within {req.timeout:g} s", reason="timeout"
+        ) from None
+    except TwistedRefused:
+        raise req.fail("twisted", "connection refused", reason="refused") from None
+    except SSL.Error as exc:
+        chain = req.known_chain
+        if guard is not None and guard.connection is not None:
+            chain = guard.connection.get_peer_cert_chain(as_cryptography=True) or chain
+        raise req.fail(
+            "twisted",
+            ssl_text(exc),
+            verify_code=guard.verify_code if guard else None,
+            chain=chain,
+            reason=guard.reason if guard else None,
+        ) from None
+    except (OSError, ConnectionError) as exc:
+        raise req.fail("twisted", str(exc) or type(exc).__name__) from None
+    except Exception as exc:
+        if type(exc).__module__.startswith("twisted."):
+            raise req.fail("twisted", str(exc) or type(exc).__name__) from None
+        raise
+    return Greeting(
+        data=data,
+        client="twisted",
+        tls_version=info["tls_version"],
+        cipher=info["cipher"],
+        peer_chain=list(info["chain"]),
+        hostname=req.hostname,
+        address=(req.host, req.port),
+        verified=req.verify,
+    )
