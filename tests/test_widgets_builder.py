@@ -172,3 +172,9 @@ def test_try_it_leaves_no_server_running(builder) -> None:
     """The server started by try it is stopped afterwards."""
     builder.try_button.click()
     assert tlslab.running_servers() == []
+
+
+def test_unknown_key_option_is_refused() -> None:
+    """A key option the builder does not offer is refused with the choices."""
+    with pytest.raises(tlslab.InvalidArgument, match="key='DSA 1024'"):
+        widgets.CertificateBuilder(key="DSA 1024")

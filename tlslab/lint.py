@@ -170,19 +170,23 @@ def report_html(report: LintReport) -> str:
         return (
             f"<div><b>{title}</b>: <span style='color:#1b7f3b'>no findings</span></div>"
         )
+    cell = "padding:2px 8px;text-align:left;vertical-align:top;white-space:normal"
     rows = "".join(
         "<tr>"
-        f"<td style='color:{severity_colour(f.severity)};font-weight:bold'>"
+        f"<td style='{cell};color:{severity_colour(f.severity)};font-weight:bold'>"
         f"{f.severity.upper()}</td>"
-        f"<td><code>{html.escape(f.code)}</code></td>"
-        f"<td style='text-align:left'>{html.escape(f.message)}</td>"
-        f"<td style='text-align:left'>{html.escape(f.fix)}</td></tr>"
+        f"<td style='{cell}'><code>{html.escape(f.code)}</code></td>"
+        f"<td style='{cell}'>{html.escape(f.message)}</td>"
+        f"<td style='{cell}'>{html.escape(f.fix)}</td></tr>"
         for f in report.findings
     )
     return (
-        f"<div><b>{title}</b><table><thead><tr><th>severity</th><th>code</th>"
-        f"<th>what is wrong</th><th>fix</th></tr></thead><tbody>{rows}</tbody>"
-        "</table></div>"
+        f"<div><b>{title}</b><table style='table-layout:fixed;width:100%'>"
+        "<colgroup><col style='width:7em'><col style='width:13em'><col><col>"
+        "</colgroup><thead><tr><th style='text-align:left'>severity</th>"
+        "<th style='text-align:left'>code</th><th style='text-align:left'>what "
+        "is wrong</th><th style='text-align:left'>fix</th></tr></thead>"
+        f"<tbody>{rows}</tbody></table></div>"
     )
 
 

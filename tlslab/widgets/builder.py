@@ -81,8 +81,8 @@ class CertificateBuilder(widgets.VBox):
         try_button, try_result, status: The controls and outputs.
 
     Raises:
-        InvalidArgument: a starting value is invalid (shown, not raised, for
-            later changes).
+        InvalidArgument: an unknown profile or key option. (Invalid values
+            typed later are shown in ``status``, not raised.)
     """
 
     def __init__(
@@ -95,6 +95,11 @@ class CertificateBuilder(widgets.VBox):
         profile: str = "server",
         days: int = 90,
     ) -> None:
+        if profile not in PROFILE_DEFAULTS or key not in KEY_CHOICES:
+            raise InvalidArgument(
+                f"profile={profile!r}, key={key!r}: use a profile from "
+                f"{tuple(PROFILE_DEFAULTS)} and a key from {tuple(KEY_CHOICES)}"
+            )
         today = dt.datetime.now(dt.timezone.utc).date()
         usage, purposes = PROFILE_DEFAULTS[profile]
         wide = {"description_width": "110px"}

@@ -224,7 +224,7 @@ class CertificateInspector(widgets.VBox):
             if index + 1 < len(certs):
                 link = _link_text(cert, certs[index + 1])
             elif cert.issuer != cert.subject:
-                link = "issuer not included: the client must have it"
+                link = "its issuer is not included: clients must already trust it"
             rows.append(
                 f"<tr><td>[{index}]</td><td>{esc(role)}</td>"
                 f"<td>{esc(cert.subject.rfc4514_string())}</td>"
