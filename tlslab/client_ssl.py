@@ -63,6 +63,12 @@ def _ssl_context(
 
 
 def fetch(req: Request, client: str) -> Greeting:
+    """Fetch the greeting with Python's ssl (``client`` is "ssl" or
+    "ssl-strict"). Any thread may call this.
+
+    Raises:
+        HandshakeError: the connection failed; ``.reason`` says why.
+    """
     with client_files(req.client) as files:
         ctx = _ssl_context(req, client == "ssl-strict", files)
     try:

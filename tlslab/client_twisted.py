@@ -197,6 +197,12 @@ def _twisted_connect(req: Request, creator: Any) -> defer.Deferred[Any]:
 
 
 def fetch(req: Request) -> Greeting:
+    """Fetch the greeting with Twisted. Any thread but the reactor thread.
+
+    Raises:
+        HandshakeError: the connection failed; ``.reason`` says why.
+        ReactorError: the background reactor has stopped.
+    """
     creator, guard = _twisted_creator(req)
     try:
         data, info = _reactor.call(

@@ -231,6 +231,7 @@ class GreetingTLS(TLSMemoryBIOProtocol):
         self.transport.loseConnection()
 
     def handshake_done(self) -> None:
+        """Record the handshake, send the greeting, start closing."""
         conn = self.getHandle()
         peer_cert = conn.get_peer_certificate(as_cryptography=True)
         self._greeted = True
@@ -258,6 +259,7 @@ class GreetingTLS(TLSMemoryBIOProtocol):
         self.transport.abortConnection()
 
     def inner_lost(self, reason: Failure) -> None:
+        """Record why a connection ended before any event was recorded."""
         if self._recorded:
             return
         if reason.check(SSL.Error):
@@ -296,6 +298,8 @@ class GreetingTLS(TLSMemoryBIOProtocol):
 
 
 class GreetingFactory(TLSMemoryBIOFactory):
+    """Makes a GreetingTLS per connection and keeps the open ones."""
+
     protocol = GreetingTLS
 
     def __init__(self, owner: Any, creator: SwappableContext) -> None:

@@ -97,10 +97,12 @@ class Request:
 
     @property
     def where(self) -> str:
+        """``"host:port"``, for messages."""
         return f"{self.host}:{self.port}"
 
     @property
     def is_ip(self) -> bool:
+        """Whether the hostname to check is an IP address."""
         try:
             ipaddress.ip_address(self.hostname)
         except ValueError:
@@ -115,6 +117,11 @@ class Request:
         return self.known_chain
 
     def fail(self, client: str, detail: str, **kwargs: Any) -> HandshakeError:
+        """The HandshakeError for a failure (see :func:`tlslab.diagnose.classify`).
+
+        The server's chain is looked up first when the failure is about a
+        certificate and the chain is not given.
+        """
         about_certificate = kwargs.get("verify_code") or any(
             word in detail.lower()
             for word in ("verif", "mismatch", "certificate problem")
