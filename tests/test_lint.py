@@ -40,6 +40,9 @@ _CA_USAGE = x509.KeyUsage(True, False, False, False, False, True, True, False, F
 _NO_SIGN_USAGE = x509.KeyUsage(
     True, False, False, False, False, False, True, False, False
 )
+_ENCIPHER_ONLY = x509.KeyUsage(
+    False, False, True, False, False, False, False, False, False
+)
 
 
 def _cert(
@@ -173,6 +176,12 @@ CASES: dict[str, tuple[str, str, Callable[[], x509.Certificate], Callable]] = {
         "lab",
         lambda: _cert(basic=x509.BasicConstraints(True, 0), usage=_NO_SIGN_USAGE),
         lambda: _SIGNER.cert,
+    ),
+    "no-digital-signature": (
+        "client",
+        "lab",
+        lambda: _cert(usage=_ENCIPHER_ONLY, eku=[CLIENT]),
+        lambda: _cert(eku=[CLIENT]),
     ),
     "no-subject-key-id": ("server", "lab", lambda: _cert(ski=False), _cert),
     "no-authority-key-id": ("server", "lab", lambda: _cert(aki=False), _cert),

@@ -47,6 +47,7 @@ CODES: dict[str, str] = {
     "rsa-key-too-small": "an RSA key under 2048 bits",
     "weak-signature-hash": "signed with SHA-1 or MD5",
     "leaf-is-ca": "a server or client certificate with CA:TRUE",
+    "no-digital-signature": "a leaf whose key usage lacks digitalSignature",
     "ca-no-basic-constraints": "a CA without basicConstraints CA:TRUE",
     "ca-no-keycertsign": "a CA whose key usage lacks keyCertSign",
     "no-subject-key-id": "no subject key identifier",
@@ -456,6 +457,20 @@ def _ca_flags(
                     "certificate as a server's.",
                     "Issue the leaf with CA:FALSE (ca.issue() does), and keep "
                     "CA certificates for signing.",
+                )
+            )
+        if usage is not None and not usage.digital_signature:
+            findings.append(
+                Finding(
+                    "warning",
+                    "no-digital-signature",
+                    "The key usage lacks digitalSignature, yet with TLS 1.3 and "
+                    "every forward-secret TLS 1.2 suite the key signs the "
+                    "handshake. Strict clients (browsers among them) refuse it; "
+                    "OpenSSL-based clients (Python's ssl, curl, Twisted) accept "
+                    "it anyway.",
+                    "Issue it with digitalSignature in the key usage (tlslab "
+                    "always sets it).",
                 )
             )
         if cert.issuer == cert.subject and not (constraints and constraints.ca):
