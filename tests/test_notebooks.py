@@ -9,6 +9,7 @@ each other or with a learner's own ``notebooks/work/``. Cells tagged
 from __future__ import annotations
 
 import json
+import os
 import re
 import shutil
 from pathlib import Path
@@ -105,10 +106,13 @@ def present_lessons() -> list[str]:
     return [name for name in LESSONS if lesson_path(name).exists()]
 
 
-def run_copy(name: str, tmp_path: Path, passes: int = 1) -> nbformat.NotebookNode:
+def run_copy(
+    name: str, tmp_path: Path, passes: int = 1, env: dict[str, str] | None = None
+) -> nbformat.NotebookNode:
     """Execute a lesson ``passes`` times in one new kernel inside a copy of notebooks/.
 
-    Returns the notebook with the outputs of the last pass.
+    ``env`` replaces the kernel's environment variables. Returns the notebook
+    with the outputs of the last pass.
     """
     workdir = tmp_path / "notebooks"
     shutil.copytree(NOTEBOOKS, workdir, ignore=shutil.ignore_patterns("work"))
@@ -120,7 +124,7 @@ def run_copy(name: str, tmp_path: Path, passes: int = 1) -> nbformat.NotebookNod
         resources={"metadata": {"path": str(workdir)}},
     )
     client.reset_execution_trackers()
-    with client.setup_kernel():
+    with client.setup_kernel(**({"env": env} if env is not None else {})):
         for _ in range(passes):
             for index, cell in enumerate(nb.cells):
                 client.execute_cell(cell, index)
@@ -215,6 +219,27 @@ def test_notebook_links_to_its_neighbours(name: str) -> None:
     neighbours = LESSONS[max(index - 1, 0) : index] + LESSONS[index + 1 : index + 2]
     unlinked = [n for n in neighbours if f"]({n}.ipynb)" not in markdown]
     assert unlinked == []
+
+
+# The lessons that call the openssl or curl programs.
+USES_TOOLS = [
+    "03-reading-certificates",
+    "04-greeting-server",
+    "06-mutual-tls",
+    "07-when-tls-fails",
+]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", [n for n in USES_TOOLS if n in present_lessons()])
+def test_notebook_without_openssl_or_curl_notes_it(name: str, tmp_path: Path) -> None:
+    """With neither tool on PATH, a lesson still runs and says they are missing."""
+    bare = tmp_path / "bin"
+    bare.mkdir()
+    nb = run_copy(name, tmp_path, env={**os.environ, "PATH": str(bare)})
+    text = "\n".join(cell_text(c) for c in nb.cells if c.cell_type == "code")
+    check_run(name, nb)
+    assert "not installed" in text
 
 
 def test_curriculum_is_complete() -> None:
