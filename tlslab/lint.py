@@ -453,8 +453,8 @@ def _ca_flags(
                     "error",
                     "leaf-is-ca",
                     f"A {purpose} certificate says CA:TRUE, so its key could "
-                    "sign certificates for any name; many clients refuse a CA "
-                    "certificate as a server's.",
+                    "sign certificates for any name. Strict verifiers "
+                    "(cryptography's) refuse it; OpenSSL-based clients accept it.",
                     "Issue the leaf with CA:FALSE (ca.issue() does), and keep "
                     "CA certificates for signing.",
                 )
@@ -466,7 +466,7 @@ def _ca_flags(
                     "no-digital-signature",
                     "The key usage lacks digitalSignature, yet with TLS 1.3 and "
                     "every forward-secret TLS 1.2 suite the key signs the "
-                    "handshake. Strict clients (browsers among them) refuse it; "
+                    "handshake. Some clients (Firefox among them) refuse it; "
                     "OpenSSL-based clients (Python's ssl, curl, Twisted) accept "
                     "it anyway.",
                     "Issue it with digitalSignature in the key usage (tlslab "
@@ -579,7 +579,7 @@ def _eku(
                 "wrong-eku",
                 f"The extended key usage ({have}) does not include {label}, so "
                 f"a {purpose} certificate made from it is refused "
-                "('unsupported certificate purpose').",
+                "('unsuitable certificate purpose').",
                 f"Issue it for the right purpose: {fix}.",
             )
         ]
