@@ -287,3 +287,16 @@ def test_missing_field_names_the_fields(site) -> None:
     """Asking for a field that is not there lists the fields there are."""
     with pytest.raises(KeyError, match="the fields are: Version"):
         tlslab.describe(site.cert)["Colour"]
+
+
+def test_ipython_plain_text_is_the_full_text(site) -> None:
+    """IPython's plain-text view shows the same text as print()."""
+    from IPython.lib.pretty import pretty
+
+    desc = tlslab.describe(site.cert)
+    assert pretty(desc) == str(desc)
+
+
+def test_repr_is_short(site) -> None:
+    """repr() names the description and counts its fields."""
+    assert repr(tlslab.describe(site.cert)).startswith("<Description 'Certificate for")

@@ -56,7 +56,7 @@ class Field:
     data: Any = field(default=None, compare=False, repr=False)
 
 
-@dataclass
+@dataclass(repr=False)
 class Description:
     """What :func:`describe` returns: titled fields, maybe in several parts.
 
@@ -129,6 +129,13 @@ class Description:
 
     def __str__(self) -> str:
         return self.text()
+
+    def __repr__(self) -> str:
+        count = sum(1 for _ in self)
+        return f"<Description {self.title!r}: {count} fields>"
+
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        printer.text(self.text())  # IPython's plain-text view: the full text
 
     def _repr_html_(self) -> str:
         return description_html(self)

@@ -155,6 +155,9 @@ class LintReport:
     def __repr__(self) -> str:
         return f"<LintReport {self.subject} {self.purpose}: {self.codes}>"
 
+    def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
+        printer.text(str(self))  # IPython's plain-text view: the full text
+
     def _repr_html_(self) -> str:
         return report_html(self)
 
