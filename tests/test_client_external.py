@@ -200,3 +200,25 @@ def test_missing_tool(
     monkeypatch.setenv("PATH", "")
     with pytest.raises(tlslab.ToolNotInstalled, match="apt-get install"):
         tlslab.fetch_greeting(server, via=tool)
+
+
+@pytest.mark.parametrize("tool", TOOLS)
+def test_tool_legacy_tls10(
+    site: tlslab.Credentials, ca: tlslab.CertificateAuthority, tool: str
+) -> None:
+    """The tools speak TLS 1.0 to the legacy-insecure profile when asked."""
+    with tlslab.serve_greeting(site, profile="legacy-insecure") as legacy:
+        reply = tlslab.fetch_greeting(
+            legacy, trust=ca, via=tool, min_version="1.0", max_version="1.0"
+        )
+    assert reply.tls_version == "TLSv1"
+
+
+@pytest.mark.parametrize("tool", TOOLS)
+def test_tool_tls11_refused_by_default_profile(
+    server: tlslab.GreetingServer, ca: tlslab.CertificateAuthority, tool: str
+) -> None:
+    """A TLS 1.1-only tool is refused by the default profile."""
+    with pytest.raises(tlslab.HandshakeError) as caught:
+        tlslab.fetch_greeting(server, trust=ca, via=tool, max_version="1.1")
+    assert caught.value.reason == "protocol-version"

@@ -176,15 +176,29 @@ def test_modern_profile_speaks_only_tls13(
         assert tlslab.fetch_greeting(server, trust=ca).tls_version == "TLSv1.3"
 
 
+@pytest.mark.parametrize("via", ["twisted", "ssl"])
 def test_legacy_profile_accepts_tls10(
-    site: tlslab.Credentials, ca: tlslab.CertificateAuthority
+    site: tlslab.Credentials, ca: tlslab.CertificateAuthority, via: str
 ) -> None:
     """The legacy-insecure profile lets an old TLS 1.0 client in."""
     with tlslab.serve_greeting(site, profile="legacy-insecure") as server:
         reply = tlslab.fetch_greeting(
-            server, trust=ca, via="ssl", min_version="1.0", max_version="1.0"
+            server, trust=ca, via=via, min_version="1.0", max_version="1.0"
         )
     assert reply.tls_version == "TLSv1"
+
+
+@pytest.mark.parametrize("via", ["twisted", "ssl"])
+def test_default_profile_refuses_tls11(
+    site: tlslab.Credentials, ca: tlslab.CertificateAuthority, via: str
+) -> None:
+    """A TLS 1.1 client is refused by the default profile: 'protocol-version'."""
+    with (
+        tlslab.serve_greeting(site) as server,
+        pytest.raises(tlslab.HandshakeError) as caught,
+    ):
+        tlslab.fetch_greeting(server, trust=ca, via=via, max_version="1.1")
+    assert caught.value.reason == "protocol-version"
 
 
 def test_greeted_event(

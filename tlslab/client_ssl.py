@@ -44,14 +44,14 @@ def _ssl_context(
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)
         if req.min_version:
-            if req.min_version < "1.2":
-                ctx.set_ciphers("ALL:@SECLEVEL=0")
             ctx.minimum_version = _SSL_VERSIONS[req.min_version]
+        elif req.legacy:
+            ctx.minimum_version = ssl.TLSVersion.TLSv1
         if req.max_version:
             ctx.maximum_version = _SSL_VERSIONS[req.max_version]
-    if req.ciphers:
+    if req.cipher_string:
         try:
-            ctx.set_ciphers(req.ciphers)
+            ctx.set_ciphers(req.cipher_string)
         except ssl.SSLError:
             raise InvalidArgument(
                 f"ciphers={req.ciphers!r} names no cipher OpenSSL knows; pass "

@@ -20,6 +20,8 @@ from twisted.internet import defer, protocol
 from twisted.internet.error import ConnectionRefusedError as TwistedRefused
 from twisted.internet.error import TimeoutError as TwistedTimeout
 from twisted.internet.interfaces import (
+    IAcceptableCiphers,
+    ICipher,
     IHandshakeListener,
     IOpenSSLClientConnectionCreator,
 )
@@ -48,10 +50,11 @@ class _FailClosedIdentity:
     service_identity, so the result does not depend on the Twisted version.
     """
 
-    def __init__(self, inner: Any, hostname: str, is_ip: bool) -> None:
+    def __init__(self, inner: Any, req: Request) -> None:
         self._inner = inner
-        self._hostname = hostname
-        self._is_ip = is_ip
+        self._hostname = req.hostname
+        self._is_ip = req.is_ip
+        self._req = req
         self.verify_code: int | None = None
         self.reason: str | None = None
         self.connection: SSL.Connection | None = None
@@ -121,19 +124,41 @@ class _Fetch(protocol.Protocol):
             self.done.callback(self.data)
 
 
+@implementer(ICipher)
+class _Cipher:
+    def __init__(self, full_name: str) -> None:
+        self.fullName = full_name
+
+
+@implementer(IAcceptableCiphers)
+class _CipherString:
+    """Hands Twisted an OpenSSL cipher string as it is.
+
+    Twisted's AcceptableCiphers keeps only named suites and so drops
+    ``@SECLEVEL=0``, without which OpenSSL will not offer TLS 1.0 or 1.1 at
+    all; the legacy lessons need those.
+    """
+
+    def __init__(self, cipher_string: str) -> None:
+        self._cipher_string = cipher_string
+
+    def selectCiphers(self, availableCiphers: Any) -> list[_Cipher]:
+        return [_Cipher(self._cipher_string)]
+
+
 def _twisted_creator(req: Request) -> tuple[Any, _FailClosedIdentity | None]:
     from twisted.internet import ssl as tssl
 
     extra: dict[str, Any] = {}
-    if req.min_version:
-        extra[
-            "raiseMinimumTo"
-            if req.min_version >= "1.2"
-            else ("insecurelyLowerMinimumTo")
-        ] = _tls_version(req.min_version)
+    lowest = req.min_version or ("1.0" if req.legacy else None)
+    if lowest:
+        floor = "raiseMinimumTo" if lowest >= "1.2" else "insecurelyLowerMinimumTo"
+        extra[floor] = _tls_version(lowest)
     if req.max_version:
         extra["lowerMaximumSecurityTo"] = _tls_version(req.max_version)
-    if req.ciphers:
+    if req.legacy:
+        extra["acceptableCiphers"] = _CipherString(req.cipher_string or "")
+    elif req.ciphers:
         extra["acceptableCiphers"] = tssl.AcceptableCiphers.fromOpenSSLCipherString(
             req.ciphers
         )
@@ -161,7 +186,7 @@ def _twisted_creator(req: Request) -> tuple[Any, _FailClosedIdentity | None]:
     inner = tssl.optionsForClientTLS(
         req.hostname, root, client_cert, extraCertificateOptions=extra
     )
-    guard = _FailClosedIdentity(inner, req.hostname, req.is_ip)
+    guard = _FailClosedIdentity(inner, req)
     return guard, guard
 
 

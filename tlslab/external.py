@@ -82,7 +82,7 @@ def fetch(req: Request, tool: str) -> Greeting:
 
 
 def _version_flag(version: str) -> str:
-    return f"TLSv{version}"
+    return "TLSv1" if version == "1.0" else f"TLSv{version}"
 
 
 def _openssl_args(
@@ -100,11 +100,10 @@ def _openssl_args(
         args += ["-min_protocol", _version_flag(req.min_version)]
     if req.max_version:
         args += ["-max_protocol", _version_flag(req.max_version)]
-    ciphers = req.ciphers
-    if req.min_version and req.min_version < "1.2":
-        ciphers = f"{ciphers or 'DEFAULT'}:@SECLEVEL=0"
-    if ciphers:
-        args += ["-cipher", ciphers]
+    if req.legacy and not req.min_version:
+        args += ["-min_protocol", "TLSv1"]
+    if req.cipher_string:
+        args += ["-cipher", req.cipher_string]
     if files is not None:
         args += ["-cert", files.cert, "-key", files.key]
         if files.chain:
@@ -156,11 +155,10 @@ def _curl_args(
         args += [f"--tlsv{req.min_version}"]
     if req.max_version:
         args += ["--tls-max", req.max_version]
-    ciphers = req.ciphers
-    if req.min_version and req.min_version < "1.2":
-        ciphers = f"{ciphers or 'DEFAULT'}:@SECLEVEL=0"
-    if ciphers:
-        args += ["--ciphers", ciphers]
+    if req.legacy and not req.min_version:
+        args += ["--tlsv1.0"]
+    if req.cipher_string:
+        args += ["--ciphers", req.cipher_string]
     if files is not None:
         args += ["--cert", files.fullchain, "--key", files.key]
     host = f"[{req.hostname}]" if ":" in req.hostname else req.hostname

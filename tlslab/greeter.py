@@ -41,6 +41,8 @@ __all__ = [
     "ssl_text",
 ]
 
+# The first byte of a TLS record: change_cipher_spec, alert, handshake, data.
+_TLS_RECORD_TYPES = (b"\x14", b"\x15", b"\x16", b"\x17")
 _HTTP_METHODS = (b"GET ", b"HEAD", b"POST", b"PUT ", b"DELE", b"OPTI", b"PATC", b"CONN")
 
 
@@ -194,7 +196,7 @@ class GreetingTLS(TLSMemoryBIOProtocol):
     def dataReceived(self, data: bytes) -> None:
         if self._first:
             self._first = False
-            if data[:1] != b"\x16":  # not a TLS handshake record
+            if data[:1] not in _TLS_RECORD_TYPES:
                 self._not_tls(data)
                 return
         if not self._recorded:

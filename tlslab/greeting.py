@@ -101,6 +101,21 @@ class Request:
         return f"{self.host}:{self.port}"
 
     @property
+    def legacy(self) -> bool:
+        """Whether TLS 1.0 or 1.1 was asked for (OpenSSL then needs
+        security level 0, or it refuses to offer them at all)."""
+        return any(
+            v is not None and v < "1.2" for v in (self.min_version, self.max_version)
+        )
+
+    @property
+    def cipher_string(self) -> str | None:
+        """The cipher string to offer, with security level 0 for legacy TLS."""
+        if self.legacy:
+            return f"{self.ciphers or 'ALL'}:@SECLEVEL=0"
+        return self.ciphers
+
+    @property
     def is_ip(self) -> bool:
         """Whether the hostname to check is an IP address."""
         try:

@@ -51,6 +51,12 @@ def ensure_running() -> None:
     global _started
     with _lock:
         if not _started:
+            # crochet sends Twisted's log to the logging module. Without a
+            # handler there, logging's last resort would print Twisted's
+            # errors to stderr, which in Jupyter lands in whatever cell runs
+            # at that moment. A NullHandler keeps them quiet unless the
+            # application configures logging itself.
+            logging.getLogger("twisted").addHandler(logging.NullHandler())
             crochet.setup()
             _started = True
             # The reactor thread is starting; wait for it to run one call,
