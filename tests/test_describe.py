@@ -299,4 +299,6 @@ def test_ipython_plain_text_is_the_full_text(site) -> None:
 
 def test_repr_is_short(site) -> None:
     """repr() names the description and counts its fields."""
-    assert repr(tlslab.describe(site.cert)).startswith("<Description 'Certificate for")
+    assert repr(tlslab.describe(site.cert)).startswith(
+        "<Description: Certificate for 'localhost' ("
+    )

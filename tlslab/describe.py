@@ -132,7 +132,7 @@ class Description:
 
     def __repr__(self) -> str:
         count = sum(1 for _ in self)
-        return f"<Description {self.title!r}: {count} fields>"
+        return f"<Description: {self.title} ({count} fields)>"
 
     def _repr_pretty_(self, printer: Any, cycle: bool) -> None:
         printer.text(self.text())  # IPython's plain-text view: the full text
