@@ -270,6 +270,12 @@ class GreetingTLS(TLSMemoryBIOProtocol):
             if code == "client-cert-rejected":
                 explanation += f" ({_verify_result(self.getHandle())})"
             self._record("failed", reason=code, detail=f"{explanation} ({text})")
+        elif self.factory.stopping:
+            self._record(
+                "closed",
+                reason="connection-closed",
+                detail="the server stopped while this connection was open",
+            )
         else:
             self._record(
                 "closed",
@@ -308,6 +314,7 @@ class GreetingFactory(TLSMemoryBIOFactory):
         super().__init__(creator, False, protocol.Factory.forProtocol(_Greeter))
         self.owner = owner
         self.live: set[GreetingTLS] = set()
+        self.stopping = False
 
     def logPrefix(self) -> str:
         return "tlslab-greeting"

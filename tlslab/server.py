@@ -105,6 +105,7 @@ class GreetingServer:
         self.port = self._listening.getHost().port
 
     def _shutdown(self) -> defer.Deferred[Any]:
+        self._factory.stopping = True
         waits = [defer.maybeDeferred(self._listening.stopListening)]
         for conn in list(self._factory.live):
             waits.append(conn.closed)
