@@ -11,9 +11,12 @@ import datetime as dt
 from collections.abc import Iterator
 
 import pytest
+from cryptography import x509
+from cryptography.hazmat.primitives import serialization
 from network_helpers import free_port, no_san_credentials, plain_tcp_server
 
 import tlslab
+from tlslab import reactor as reactor_module
 
 CLIENTS = ["twisted", "ssl"]
 DAY = dt.timedelta(days=1)
@@ -262,3 +265,42 @@ def test_unknown_client_is_explained(server: tlslab.GreetingServer) -> None:
     """An unknown via= names the clients there are."""
     with pytest.raises(tlslab.InvalidArgument, match="'twisted', 'ssl'"):
         tlslab.fetch_greeting(server, via="wget")
+
+
+def _plain_twisted_fetch(address: tuple[str, int], ca: x509.Certificate) -> bytes:
+    """Fetch with Twisted's optionsForClientTLS alone, without tlslab's guard."""
+    from twisted.internet import defer, protocol, reactor
+    from twisted.internet import ssl as tssl
+    from twisted.internet.endpoints import (
+        SSL4ClientEndpoint,
+        connectProtocol,
+    )
+
+    class Collect(protocol.Protocol):
+        def __init__(self) -> None:
+            self.data = b""
+            self.done: defer.Deferred[bytes] = defer.Deferred()
+
+        def dataReceived(self, data: bytes) -> None:
+            self.data += data
+
+        def connectionLost(self, reason: object = None) -> None:
+            self.done.callback(self.data)
+
+    def connect() -> defer.Deferred[bytes]:
+        root = tssl.Certificate.loadPEM(ca.public_bytes(serialization.Encoding.PEM))
+        options = tssl.optionsForClientTLS("localhost", root)
+        endpoint = SSL4ClientEndpoint(reactor, *address, options)
+        collect = Collect()
+        connected = connectProtocol(endpoint, collect)
+        return connected.addCallback(lambda _: collect.done)
+
+    return reactor_module.call(connect, timeout=10, what="a plain Twisted fetch")
+
+
+def test_upstream_twisted_accepts_no_san(
+    broken: dict[str, tlslab.GreetingServer], ca: tlslab.CertificateAuthority
+) -> None:
+    """Twisted's own optionsForClientTLS accepts the no-SAN server (the README's
+    known limitation); when this fails, Twisted fixed it: update the README."""
+    assert _plain_twisted_fetch(broken["no-san"].address, ca.cert) == b"Hello, World!"
