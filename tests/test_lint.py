@@ -334,3 +334,13 @@ def test_every_code_is_documented() -> None:
     """docs/lint-codes.md has a row for every code."""
     docs = (Path(__file__).parent.parent / "docs" / "lint-codes.md").read_text()
     assert [c for c in CODES if f"| `{c}` |" not in docs] == []
+
+
+def test_a_ca_object_is_checked_as_a_ca_by_default(intermediate) -> None:
+    """lint(ca) without a purpose checks the CA certificate as a CA."""
+    assert tlslab.lint(intermediate).purpose == "ca"
+
+
+def test_a_ca_certificate_alone_is_checked_as_a_server_by_default(intermediate) -> None:
+    """A bare certificate defaults to the server purpose, so CA:TRUE is flagged."""
+    assert "leaf-is-ca" in tlslab.lint(intermediate.cert)

@@ -222,7 +222,7 @@ def _cert_of(obj: Any) -> x509.Certificate:
 
 def lint(
     cert: Any,
-    purpose: str = "server",
+    purpose: str | None = None,
     profile: str = "lab",
     *,
     now: dt.datetime | None = None,
@@ -234,6 +234,9 @@ def lint(
             is checked), a :class:`~tlslab.CertificateAuthority` (its own
             certificate), or a PEM file path or text (the first certificate).
         purpose: What the certificate is for: "server", "client" or "ca".
+            By default "ca" for a CertificateAuthority and "server" for
+            anything else (a leaf that wrongly says CA:TRUE is still checked
+            as a server certificate).
         profile: "lab" (the default) is gentle about lifetimes; "public-web"
             applies the browsers' rules, such as at most 398 days.
         now: The moment to check validity at (default: now, UTC).
@@ -245,6 +248,10 @@ def lint(
         InvalidArgument: an unknown purpose or profile, or ``cert`` is not a
             certificate.
     """
+    if purpose is None:
+        from .certs import CertificateAuthority
+
+        purpose = "ca" if isinstance(cert, CertificateAuthority) else "server"
     if purpose not in PURPOSES:
         raise InvalidArgument(
             f"purpose={purpose!r} is not one lint() knows; use 'server', "
