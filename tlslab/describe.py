@@ -18,7 +18,7 @@ from typing import Any
 
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec, ed448, ed25519, rsa
+from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, rsa
 from cryptography.x509.oid import ExtensionOID, NameOID
 
 from .errors import InvalidArgument, PassphraseError
@@ -255,6 +255,8 @@ def key_facts(public: Any) -> tuple[str, int | None]:
         return "Ed25519", 256
     if isinstance(public, ed448.Ed448PublicKey):
         return "Ed448", 456
+    if isinstance(public, dsa.DSAPublicKey):
+        return "DSA", public.key_size
     return type(public).__name__, getattr(public, "key_size", None)
 
 
@@ -411,7 +413,12 @@ def _size_meaning(kind: str, bits: int | None) -> str:
             "An elliptic-curve key of this size is as strong as a far larger "
             "RSA key (P-256 ~ RSA 3072) and much faster to make and use."
         )
-    return "Ed25519 keys have one fixed size, about as strong as RSA 3072."
+    if kind == "Ed25519":
+        return "Ed25519 keys have one fixed size, about as strong as RSA 3072."
+    return (
+        f"{kind} keys are rare in TLS; most clients accept only RSA, EC and "
+        "Ed25519 certificates."
+    )
 
 
 def describe_certificate(
