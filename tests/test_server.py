@@ -247,3 +247,25 @@ def test_serves_the_chain(
         chain = tlslab.fetch_greeting(server, trust=ca).peer_chain
     assert [c.subject for c in chain] == [c.subject for c in site.fullchain]
     assert isinstance(chain[0], x509.Certificate)
+
+
+def _has_ipv6_loopback() -> bool:
+    try:
+        with socket.socket(socket.AF_INET6) as sock:
+            sock.bind(("::1", 0))
+    except OSError:
+        return False
+    return True
+
+
+@pytest.mark.skipif(not _has_ipv6_loopback(), reason="no IPv6 loopback here")
+@pytest.mark.parametrize("via", ["twisted", "ssl"])
+def test_ipv6_loopback(ca: tlslab.CertificateAuthority, via: str) -> None:
+    """A server on ::1 works, and checks "localhost" by default."""
+    site6 = ca.issue("localhost", "::1")
+    with tlslab.serve_greeting(site6, host="::1") as server:
+        reply = tlslab.fetch_greeting(server, trust=ca, via=via)
+    assert (server.url.startswith("https://[::1]:"), reply.hostname) == (
+        True,
+        "localhost",
+    )

@@ -90,8 +90,9 @@ def fetch_greeting(
         trust: What to trust: a CertificateAuthority (its root), a
             certificate, Credentials, a PEM file, a list of those, or
             ``"system"``/None for the platform's store.
-        hostname: The name to check and send as SNI (default
-            ``"localhost"``); the connection still goes to the target's host.
+        hostname: The name to check and send as SNI; by default
+            ``"localhost"`` for a loopback address (127.0.0.1, ::1), else the
+            target's host. The connection still goes to the target's host.
         client: Credentials to present for mutual TLS.
         via: ``"twisted"``, ``"ssl"``, ``"ssl-strict"`` (VERIFY_X509_STRICT),
             ``"openssl"`` (s_client) or ``"curl"``.

@@ -206,13 +206,15 @@ def _twisted_connect(req: Request, creator: Any) -> defer.Deferred[Any]:
     from twisted.internet import reactor
     from twisted.internet.endpoints import (
         TCP4ClientEndpoint,
+        TCP6ClientEndpoint,
         connectProtocol,
         wrapClientTLS,
     )
 
     fetch = _Fetch()
+    tcp = TCP6ClientEndpoint if ":" in req.host else TCP4ClientEndpoint
     endpoint = wrapClientTLS(
-        creator, TCP4ClientEndpoint(reactor, req.host, req.port, timeout=req.timeout)
+        creator, tcp(reactor, req.host, req.port, timeout=req.timeout)
     )
     connected = connectProtocol(endpoint, fetch)
     connected.addCallback(lambda _: fetch.done)

@@ -16,7 +16,7 @@ import tempfile
 from pathlib import Path
 
 from .errors import ToolNotInstalled
-from .greeting import ClientFiles, Greeting, Request, client_files
+from .greeting import ClientFiles, Greeting, Request, client_files, host_port
 from .trust import pem_bundle
 
 __all__ = ["fetch", "tool_path"]
@@ -88,7 +88,7 @@ def _version_flag(version: str) -> str:
 def _openssl_args(
     program: str, req: Request, cafile: str | None, files: ClientFiles | None
 ) -> list[str]:
-    args = [program, "s_client", "-connect", f"{req.host}:{req.port}", "-brief"]
+    args = [program, "s_client", "-connect", req.where, "-brief"]
     args += ["-ign_eof"]
     args += ["-noservername"] if req.is_ip else ["-servername", req.hostname]
     if req.verify:
@@ -146,7 +146,8 @@ def _curl_args(
 ) -> list[str]:
     args = [program, "--silent", "--show-error", "--verbose", "--http0.9"]
     args += ["--max-time", f"{req.timeout:g}", "--no-progress-meter"]
-    args += ["--connect-to", f"{req.hostname}:{req.port}:{req.host}:{req.port}"]
+    target = host_port(req.hostname, req.port)
+    args += ["--connect-to", f"{target}:{req.where}"]
     if not req.verify:
         args += ["--insecure"]
     elif cafile:
@@ -161,8 +162,7 @@ def _curl_args(
         args += ["--ciphers", req.cipher_string]
     if files is not None:
         args += ["--cert", files.fullchain, "--key", files.key]
-    host = f"[{req.hostname}]" if ":" in req.hostname else req.hostname
-    return [*args, f"https://{host}:{req.port}/"]
+    return [*args, f"https://{target}/"]
 
 
 def _curl_result(req: Request, code: int, stdout: bytes, stderr: str) -> Greeting:

@@ -211,12 +211,10 @@ class GreetingTLS(TLSMemoryBIOProtocol):
                 reason="plain-http",
                 detail=(
                     f"the client sent plain HTTP ({line!r}) to this TLS port; "
-                    f"use https://{owner.host}:{owner.port}/"
+                    f"use {owner.url}"
                 ),
             )
-            body = (
-                f"This port speaks TLS; use https://{owner.host}:{owner.port}/\n"
-            ).encode()
+            body = f"This port speaks TLS; use {owner.url}\n".encode()
             self.transport.write(
                 b"HTTP/1.0 400 Bad Request\r\nContent-Type: text/plain\r\n"
                 b"Connection: close\r\nContent-Length: "

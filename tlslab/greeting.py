@@ -33,6 +33,7 @@ __all__ = [
     "Greeting",
     "Request",
     "client_files",
+    "host_port",
     "make_request",
     "probe_chain",
 ]
@@ -98,7 +99,7 @@ class Request:
     @property
     def where(self) -> str:
         """``"host:port"``, for messages."""
-        return f"{self.host}:{self.port}"
+        return host_port(self.host, self.port)
 
     @property
     def legacy(self) -> bool:
@@ -218,6 +219,21 @@ def target_address(target: object) -> tuple[str, int, list[x509.Certificate]]:
     return str(host), port, []
 
 
+def host_port(host: str, port: int) -> str:
+    """``host:port``, with an IPv6 address in brackets."""
+    return f"[{host}]:{port}" if ":" in host else f"{host}:{port}"
+
+
+def default_hostname(host: str) -> str:
+    """The name to check when none is given: "localhost" for a loopback
+    address (what the lab's certificates name), else the host itself."""
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return host
+    return DEFAULT_HOSTNAME if address.is_loopback else host
+
+
 def make_request(
     target: object,
     *,
@@ -251,7 +267,7 @@ def make_request(
     return Request(
         host=host,
         port=port,
-        hostname=hostname or DEFAULT_HOSTNAME,
+        hostname=hostname or default_hostname(host),
         trust=anchors,
         client=None if client is None else as_credentials(client),
         min_version=version_text(min_version),

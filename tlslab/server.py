@@ -134,7 +134,8 @@ class GreetingServer:
     @property
     def url(self) -> str:
         """``https://127.0.0.1:PORT/``."""
-        return f"https://{self.host}:{self.port}/"
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"https://{host}:{self.port}/"
 
     @property
     def running(self) -> bool:
