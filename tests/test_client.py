@@ -304,3 +304,15 @@ def test_upstream_twisted_accepts_no_san(
     """Twisted's own optionsForClientTLS accepts the no-SAN server (the README's
     known limitation); when this fails, Twisted fixed it: update the README."""
     assert _plain_twisted_fetch(broken["no-san"].address, ca.cert) == b"Hello, World!"
+
+
+@pytest.mark.parametrize("via", CLIENTS)
+def test_diagnosis_for_an_address_target(
+    broken: dict[str, tlslab.GreetingServer],
+    ca: tlslab.CertificateAuthority,
+    via: str,
+) -> None:
+    """Given only an address, the client still tells a missing intermediate apart."""
+    with pytest.raises(tlslab.HandshakeError) as caught:
+        tlslab.fetch_greeting(broken["incomplete-chain"].address, trust=ca, via=via)
+    assert caught.value.reason == "incomplete-chain"

@@ -222,3 +222,14 @@ def test_tool_tls11_refused_by_default_profile(
     with pytest.raises(tlslab.HandshakeError) as caught:
         tlslab.fetch_greeting(server, trust=ca, via=tool, max_version="1.1")
     assert caught.value.reason == "protocol-version"
+
+
+@pytest.mark.parametrize("tool", TOOLS)
+def test_tool_reports_the_chain_of_an_address_target(
+    server: tlslab.GreetingServer, ca: tlslab.CertificateAuthority, tool: str
+) -> None:
+    """Given only an address, the result still carries the chain the server sent."""
+    reply = tlslab.fetch_greeting(server.address, trust=ca, via=tool)
+    assert [c.subject for c in reply.peer_chain] == [
+        c.subject for c in server.credentials.fullchain
+    ]

@@ -5,6 +5,7 @@ Blocking sockets in the calling thread; any thread may call :func:`fetch`.
 
 from __future__ import annotations
 
+import _ssl  # ENCODING_DER, for certificates from get_unverified_chain()
 import socket
 import ssl
 import warnings
@@ -62,6 +63,21 @@ def _ssl_context(
     return ctx
 
 
+def _sent_chain(tls: ssl.SSLSocket) -> list[x509.Certificate]:
+    """The certificates the server sent: all of them from Python 3.13 on
+    (get_unverified_chain), only the leaf before."""
+    getter = getattr(tls, "get_unverified_chain", None)
+    if getter is not None:
+        return [
+            x509.load_der_x509_certificate(
+                der if isinstance(der, bytes) else der.public_bytes(_ssl.ENCODING_DER)
+            )
+            for der in getter() or []
+        ]
+    leaf = tls.getpeercert(binary_form=True)
+    return [x509.load_der_x509_certificate(leaf)] if leaf else []
+
+
 def fetch(req: Request, client: str) -> Greeting:
     """Fetch the greeting with Python's ssl (``client`` is "ssl" or
     "ssl-strict"). Any thread may call this.
@@ -81,7 +97,7 @@ def fetch(req: Request, client: str) -> Greeting:
     try:
         with ctx.wrap_socket(sock, server_hostname=req.hostname) as tls:
             version, cipher = tls.version(), (tls.cipher() or (None,))[0]
-            leaf = tls.getpeercert(binary_form=True)
+            sent = _sent_chain(tls)
             while len(data) < MAX_BYTES:
                 chunk = tls.recv(4096)
                 if not chunk:
@@ -101,7 +117,7 @@ def fetch(req: Request, client: str) -> Greeting:
         raise req.fail(client, str(exc) or type(exc).__name__) from None
     finally:
         sock.close()
-    chain = req.known_chain or ([x509.load_der_x509_certificate(leaf)] if leaf else [])
+    chain = req.known_chain or sent
     req.check_identity(client, chain)
     return Greeting(
         data=data,

@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import contextlib
 import ipaddress
+import select
 import socket
 import tempfile
+import time
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -170,24 +172,34 @@ class Request:
 def probe_chain(req: Request) -> list[x509.Certificate]:
     """Ask the server for its chain without verifying anything (diagnosis).
 
-    Blocking, in the calling thread; any thread may call it.
+    Blocking, in the calling thread; any thread may call it. Returns an
+    empty list when the server cannot be reached in time.
     """
     ctx = SSL.Context(SSL.TLS_CLIENT_METHOD)
     ctx.set_cipher_list(b"ALL:@SECLEVEL=0")
+    deadline = time.monotonic() + req.timeout
     try:
         with socket.create_connection(
             (req.host, req.port), timeout=req.timeout
         ) as sock:
+            sock.setblocking(False)
             conn = SSL.Connection(ctx, sock)
             if not req.is_ip:
                 conn.set_tlsext_host_name(req.hostname.encode("idna"))
             conn.set_connect_state()
-            conn.do_handshake()
+            while True:
+                try:
+                    conn.do_handshake()
+                    break
+                except SSL.WantReadError:
+                    ready = select.select([sock], [], [], deadline - time.monotonic())
+                    if not ready[0]:
+                        return []
             chain = conn.get_peer_cert_chain(as_cryptography=True) or []
             with contextlib.suppress(SSL.Error):
                 conn.shutdown()
             return list(chain)
-    except (OSError, SSL.Error):
+    except (OSError, ValueError, SSL.Error):
         return []
 
 
