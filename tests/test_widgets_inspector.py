@@ -8,7 +8,7 @@ import pytest
 
 import tlslab
 from tlslab import widgets
-from tlslab.widgets._issue import Spec, issue
+from tlslab.custom import Spec, issue
 
 NOW = dt.datetime.now(dt.timezone.utc)
 

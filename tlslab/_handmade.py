@@ -16,12 +16,12 @@ from typing import Any
 from cryptography import x509
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
-from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
 from .certs import CertificateAuthority
 from .credentials import Credentials
+from .custom import Spec, build
 from .errors import InvalidArgument
-from .keys import PrivateKey, signature_hash
+from .keys import PrivateKey
 
 _DAY = dt.timedelta(days=1)
 
@@ -36,46 +36,25 @@ def _hand_made_leaf(
     ca: bool = False,
     authority_key_id: bool = True,
 ) -> tuple[Any, x509.Certificate]:
-    """A server leaf built field by field; ``sans=None`` leaves out the SAN."""
+    """A 30-day server leaf built field by field; ``sans=None`` leaves out the SAN."""
     key = key if key is not None else ec.generate_private_key(ec.SECP256R1())
-    public = key.public_key()
     now = dt.datetime.now(dt.timezone.utc).replace(microsecond=0)
-    builder = (
-        x509.CertificateBuilder()
-        .subject_name(x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, common_name)]))
-        .issuer_name(issuer_name)
-        .public_key(public)
-        .serial_number(x509.random_serial_number())
-        .not_valid_before(now - dt.timedelta(minutes=5))
-        .not_valid_after(now + 30 * _DAY)
-        .add_extension(x509.BasicConstraints(ca=ca, path_length=None), True)
-        .add_extension(
-            x509.KeyUsage(
-                digital_signature=True,
-                content_commitment=False,
-                key_encipherment=isinstance(key, rsa.RSAPrivateKey),
-                data_encipherment=False,
-                key_agreement=False,
-                key_cert_sign=ca,
-                crl_sign=ca,
-                encipher_only=False,
-                decipher_only=False,
-            ),
-            critical=True,
-        )
-        .add_extension(
-            x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH]), critical=False
-        )
-        .add_extension(x509.SubjectKeyIdentifier.from_public_key(public), False)
+    usage = ["digitalSignature"]
+    if isinstance(key, rsa.RSAPrivateKey):
+        usage.append("keyEncipherment")
+    if ca:
+        usage += ["keyCertSign", "cRLSign"]
+    spec = Spec(
+        common_name=common_name,
+        names=tuple(sans or ()),
+        not_before=now - dt.timedelta(minutes=5),
+        not_after=now + 30 * _DAY,
+        profile="ca" if ca else "server",
+        key_usage=tuple(usage),
+        extended_key_usage=("serverAuth",),
+        authority_key_id=authority_key_id,
     )
-    if sans is not None:
-        builder = builder.add_extension(x509.SubjectAlternativeName(sans), False)
-    if authority_key_id:
-        aki = x509.AuthorityKeyIdentifier.from_issuer_public_key(
-            issuer_key.public_key()
-        )
-        builder = builder.add_extension(aki, critical=False)
-    return key, builder.sign(issuer_key, signature_hash(issuer_key))
+    return key, build(spec, key.public_key(), issuer_name, issuer_key)
 
 
 def leaf_without_san(ca: CertificateAuthority, host: str) -> Credentials:

@@ -19,9 +19,9 @@ import ipywidgets as widgets
 
 from ..certs import CertificateAuthority, self_signed
 from ..credentials import Credentials
+from ..custom import EXTENDED_KEY_USAGES, KEY_USAGES, PROFILE_DEFAULTS, Spec, issue
 from ..errors import InvalidArgument, TlslabError
 from ..keys import PrivateKey, new_key
-from ._issue import EXTENDED_KEY_USAGES, KEY_USAGES, PROFILE_DEFAULTS, Spec, issue
 from ._style import esc, message_html
 from .inspector import CertificateInspector
 

@@ -1,15 +1,12 @@
-"""Issue a certificate exactly as the builder's controls describe it.
+"""Certificates built field by field, mistakes included.
 
-The core's ``CertificateAuthority.issue`` chooses key usage and extended key
-usage for the learner and refuses certificates without a subjectAltName.
-The builder exists to let a learner change those fields and watch what
-breaks, so it assembles the certificate here from a :class:`Spec`, with the
-same defaults as the core (key identifiers, critical basic constraints and
-key usage, five minutes of backdating).
-
-This is PKI logic in a front end, which the design keeps out of widgets; it
-should move into :mod:`tlslab.certs` once the core grows options for explicit
-key usages.
+``CertificateAuthority.issue`` chooses key usage and extended key usage for
+the learner and refuses a certificate without a subjectAltName, on purpose.
+The certificate builder and the broken-certificate lab exist to let a learner
+change those fields and watch what breaks, so this module assembles a
+certificate exactly as a :class:`Spec` describes it, with the core's defaults
+for everything the spec does not mention (key identifiers, critical basic
+constraints and key usage).
 """
 
 from __future__ import annotations
@@ -20,13 +17,20 @@ from dataclasses import dataclass
 from cryptography import x509
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
-from ..certs import CertificateAuthority
-from ..credentials import Credentials
-from ..errors import InvalidArgument
-from ..keys import PrivateKey, signature_hash
-from ..names import general_names
+from .certs import CertificateAuthority
+from .credentials import Credentials
+from .errors import InvalidArgument
+from .keys import PrivateKey, PublicKey, signature_hash
+from .names import general_names
 
-__all__ = ["EXTENDED_KEY_USAGES", "KEY_USAGES", "PROFILE_DEFAULTS", "Spec", "issue"]
+__all__ = [
+    "EXTENDED_KEY_USAGES",
+    "KEY_USAGES",
+    "PROFILE_DEFAULTS",
+    "Spec",
+    "build",
+    "issue",
+]
 
 KEY_USAGES = (
     "digitalSignature",
@@ -64,6 +68,8 @@ class Spec:
         key_usage: keyUsage bit names, as in :data:`KEY_USAGES`.
         extended_key_usage: Names from :data:`EXTENDED_KEY_USAGES`; empty
             means no extendedKeyUsage extension.
+        authority_key_id: Include the authority key identifier (strict
+            verifiers require it on every certificate a CA signs).
     """
 
     common_name: str
@@ -73,6 +79,7 @@ class Spec:
     profile: str = "server"
     key_usage: tuple[str, ...] = ("digitalSignature",)
     extended_key_usage: tuple[str, ...] = ("serverAuth",)
+    authority_key_id: bool = True
 
 
 def _key_usage(bits: tuple[str, ...]) -> x509.KeyUsage:
@@ -104,6 +111,33 @@ def issue(
         InvalidArgument: the common name is empty or too long, a name is not
             a valid SAN entry, or the validity ends before it starts.
     """
+    if signer is None:
+        cert = build(spec, key.public_key(), None, key)
+        return Credentials(key, cert)
+    cert = build(spec, key.public_key(), signer.cert.subject, signer.key)
+    return Credentials(key, cert, signer.chain)
+
+
+def build(
+    spec: Spec,
+    public: PublicKey,
+    issuer_name: x509.Name | None,
+    issuer_key: PrivateKey,
+) -> x509.Certificate:
+    """Sign the certificate ``spec`` describes, with any issuer at all.
+
+    Unlike :func:`issue`, the issuer need not be a CA (a leaf may sign, for
+    the lesson on why it must not), and the subject key is not checked.
+
+    Args:
+        spec: The fields.
+        public: The subject's public key.
+        issuer_name: The issuer's name; None when self-signed.
+        issuer_key: The key that signs.
+
+    Raises:
+        InvalidArgument: as :func:`issue`.
+    """
     if not spec.common_name.strip() or len(spec.common_name) > 64:
         raise InvalidArgument(
             f"the common name {spec.common_name!r} must be 1 to 64 characters; "
@@ -115,12 +149,11 @@ def issue(
             f"({spec.not_before:%Y-%m-%d}); move 'not after' later"
         )
     subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, spec.common_name)])
-    public = key.public_key()
-    issuer_key = key if signer is None else signer.key
+    self_signed = issuer_name is None
     builder = (
         x509.CertificateBuilder()
         .subject_name(subject)
-        .issuer_name(subject if signer is None else signer.cert.subject)
+        .issuer_name(subject if issuer_name is None else issuer_name)
         .public_key(public)
         .serial_number(x509.random_serial_number())
         .not_valid_before(spec.not_before)
@@ -130,7 +163,7 @@ def issue(
         sans = x509.SubjectAlternativeName(general_names(list(spec.names)))
         builder = builder.add_extension(sans, critical=False)
     is_ca = spec.profile == "ca"
-    path_length = 0 if is_ca and signer is not None else None
+    path_length = 0 if is_ca and not self_signed else None
     builder = builder.add_extension(x509.BasicConstraints(is_ca, path_length), True)
     if spec.key_usage:
         builder = builder.add_extension(_key_usage(spec.key_usage), critical=True)
@@ -139,10 +172,10 @@ def issue(
         builder = builder.add_extension(x509.ExtendedKeyUsage(purposes), False)
     builder = builder.add_extension(
         x509.SubjectKeyIdentifier.from_public_key(public), critical=False
-    ).add_extension(
-        x509.AuthorityKeyIdentifier.from_issuer_public_key(issuer_key.public_key()),
-        critical=False,
     )
-    cert = builder.sign(issuer_key, signature_hash(issuer_key))
-    chain = () if signer is None else signer.chain
-    return Credentials(key, cert, chain)
+    if spec.authority_key_id:
+        aki = x509.AuthorityKeyIdentifier.from_issuer_public_key(
+            issuer_key.public_key()
+        )
+        builder = builder.add_extension(aki, critical=False)
+    return builder.sign(issuer_key, signature_hash(issuer_key))
