@@ -7,6 +7,7 @@ Chromium or Playwright is missing.
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -19,9 +20,14 @@ playwright_api = pytest.importorskip(
 
 from labdriver import (  # noqa: E402
     INSTALL_HINT,
+    LabServer,
     find_chromium,
     launch_chromium,
+    running_lab,
+    write_tiny_notebook,
 )
+
+NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -59,3 +65,23 @@ def page(browser: playwright_api.Browser) -> Iterator[playwright_api.Page]:
     page = context.new_page()
     yield page
     context.close()
+
+
+@pytest.fixture(scope="session")
+def lab_server(
+    chromium_executable: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[LabServer]:
+    """JupyterLab serving a fresh copy of notebooks/ plus a tiny test notebook."""
+    base = tmp_path_factory.mktemp("browser-lab")
+    root = base / "notebooks"
+    shutil.copytree(NOTEBOOKS, root, ignore=shutil.ignore_patterns("work"))
+    write_tiny_notebook(root)
+    with running_lab(root, base / "state") as server:
+        yield server
+
+
+@pytest.fixture
+def lab(lab_server: LabServer) -> Iterator[LabServer]:
+    """The session's JupyterLab; the kernels a test started are shut down after it."""
+    yield lab_server
+    lab_server.shut_down_kernels()

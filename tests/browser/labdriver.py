@@ -20,13 +20,15 @@ import shutil
 import subprocess
 import sys
 import time
+import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from playwright.sync_api import Browser, Page, Playwright
+import nbformat
+from playwright.sync_api import Browser, Locator, Page, Playwright
 
 #: Where screenshots are kept (git-ignored); CI keeps the folder as artifacts.
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "browser"
@@ -78,6 +80,34 @@ def launch_chromium(playwright: Playwright, executable: str) -> Browser:
     )
 
 
+#: A notebook of the driver's own: a print, and a Text widget echoed by a Label.
+TINY_NOTEBOOK = "tlslab-browser-check.ipynb"
+TINY_CELLS = [
+    'print("the kernel says hello")',
+    "import ipywidgets as widgets\n"
+    "\n"
+    'name = widgets.Text(description="Name")\n'
+    'echo = widgets.Label(value="nobody yet")\n'
+    "name.observe(\n"
+    "    lambda change: setattr(echo, 'value', f\"echo: {change['new']}\"), 'value'\n"
+    ")\n"
+    "widgets.VBox([name, echo])",
+]
+
+
+def write_tiny_notebook(folder: Path) -> str:
+    """Write a two-cell notebook (a print and a Text widget) into ``folder``."""
+    notebook = nbformat.v4.new_notebook()
+    notebook.cells = [nbformat.v4.new_code_cell(source) for source in TINY_CELLS]
+    notebook.metadata["kernelspec"] = {
+        "name": "python3",
+        "display_name": "Python 3",
+        "language": "python",
+    }
+    nbformat.write(notebook, folder / TINY_NOTEBOOK)
+    return TINY_NOTEBOOK
+
+
 @dataclass
 class LabServer:
     """A JupyterLab child process serving ``root`` on loopback with a token."""
@@ -96,6 +126,20 @@ class LabServer:
         """The last ``lines`` lines of the server's log, for failure messages."""
         text = self.log.read_text(errors="replace")
         return "\n".join(text.splitlines()[-lines:])
+
+    def shut_down_kernels(self) -> None:
+        """Shut down every kernel the lab runs, through its REST API."""
+        headers = {"Authorization": f"token {self.token}"}
+        listing = urllib.request.Request(f"{self.url}api/sessions", headers=headers)
+        with urllib.request.urlopen(listing, timeout=10) as reply:
+            sessions = json.loads(reply.read())
+        for session in sessions:
+            end = urllib.request.Request(
+                f"{self.url}api/sessions/{session['id']}",
+                method="DELETE",
+                headers=headers,
+            )
+            urllib.request.urlopen(end, timeout=30).close()
 
     def stop(self) -> None:
         """Stop the server (and, through it, its kernels); idempotent."""
@@ -207,11 +251,28 @@ _RUN_ALL_JS = """() => {
     (e) => { window.__tlslabRun.done = true; window.__tlslabRun.error = String(e); });
 }"""
 
+# Finished: the command's promise settled, the kernel is idle, and every code
+# cell ran or an unexpected error stopped the run; true on three polls in a
+# row, because the kernel is briefly idle between two queued cells.
 _RUN_FINISHED_JS = """() => {
   const run = window.__tlslabRun;
   const panel = window.jupyterapp.shell.currentWidget;
   const kernel = panel.sessionContext.session.kernel;
-  return run && run.done && kernel.status === 'idle';
+  let pending = 0, stopped = false;
+  panel.content.widgets.forEach((cell) => {
+    const model = cell.model;
+    if (model.type !== 'code') { return; }
+    const tags = model.getMetadata('tags') || [];
+    if (model.executionCount === null) { pending++; }
+    for (let i = 0; i < model.outputs.length; i++) {
+      if (model.outputs.get(i).type === 'error'
+          && !tags.includes('raises-exception')) { stopped = true; }
+    }
+  });
+  const finished = run && run.done && kernel.status === 'idle'
+    && (pending === 0 || stopped);
+  run.stable = finished ? (run.stable || 0) + 1 : 0;
+  return run.stable >= 3;
 }"""
 
 _CELL_REPORT_JS = """() => {
@@ -285,9 +346,18 @@ def unexpected_errors(report: list[dict[str, Any]]) -> list[str]:
     return problems
 
 
-def screenshot(page: Page, name: str) -> Path:
-    """Save a screenshot of the page as ``test-artifacts/browser/<name>.png``."""
+def screenshot(page: Page, name: str, focus: Locator | None = None) -> Path:
+    """Save ``test-artifacts/browser/<name>.png``, scrolled to ``focus`` if given.
+
+    JupyterLab scrolls the notebook inside its own panel, so the page is
+    scrolled by asking the element itself to come into view.
+    """
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     path = ARTIFACTS / f"{name}.png"
+    if focus is not None:
+        # Twice: cells above may still change height while the panel repaints.
+        for _ in range(2):
+            focus.evaluate("e => e.scrollIntoView({block: 'start'})", timeout=10_000)
+            page.wait_for_timeout(400)
     page.screenshot(path=str(path), timeout=15_000)
     return path
