@@ -219,8 +219,13 @@ def write_result(
     notes: Sequence[str] = (),
     details: dict[str, Any] | None = None,
     seconds: float | None = None,
+    load: tuple[float, float] | None = None,
 ) -> Path:
-    """Write one area's results to ``<results_dir>/<area>.json``; return the path."""
+    """Write one area's results to ``<results_dir>/<area>.json``; return the path.
+
+    ``load`` is the machine's one-minute load average before and after the
+    area ran: on a shared machine it says how busy the others kept it.
+    """
     settings.results_dir.mkdir(parents=True, exist_ok=True)
     document = {
         "area": area,
@@ -228,6 +233,7 @@ def write_result(
         "when": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"),
         "quick": settings.quick,
         "bench_seconds": None if seconds is None else round(seconds, 1),
+        "load_average_1min": None if load is None else [round(x, 2) for x in load],
         "machine": machine(),
         "versions": versions(),
         "rows": rows,

@@ -261,7 +261,7 @@ def _check_tools() -> None:
 
 
 def _measure(settings: Settings, folder: Path) -> tuple[dict, dict]:
-    rounds, n = settings.pick(6, 1), settings.pick(120, 10)
+    rounds, n = settings.pick(8, 1), settings.pick(100, 10)
     cpu: dict[tuple[str, str, str], list[float]] = defaultdict(list)
     rate: dict[tuple[str, str, str], list[float]] = defaultdict(list)
     facts: dict[str, Any] = {}
@@ -443,11 +443,7 @@ def run(settings: Settings) -> tuple[list[dict[str, Any]], list[str], dict[str, 
                         )
                     )
         profile = _profile(folder, settings) if missed else []
-    labels = [
-        f"{k.split()[0]} {k.split()[1][-3:]}\nTLS {v}"
-        for k in ("EC P-256", "RSA 2048")
-        for v in VERSIONS
-    ]
+    labels = [f"{k}\nTLS {v}" for k in ("EC P-256", "RSA 2048") for v in VERSIONS]
     series = {
         name: [
             spread(cpu[k, v, name], 1e3)["median"]

@@ -216,7 +216,16 @@ def write_report(results_dir: Path, docs: Path) -> Path:
         lines += [f"## {document['title']}", ""]
         seconds = document.get("bench_seconds")
         if seconds is not None:
-            lines += [f"Measured in {seconds:.0f} s (`--only {document['area']}`).", ""]
+            load = document.get("load_average_1min")
+            busy = (
+                f", load average {load[0]:.1f} before and {load[1]:.1f} after"
+                if load
+                else ""
+            )
+            lines += [
+                f"Measured in {seconds:.0f} s (`--only {document['area']}`){busy}.",
+                "",
+            ]
         lines += [*_table(document["rows"]), ""]
         lines += [f"- {note}" for note in document["notes"]]
         lines.append("")

@@ -14,7 +14,9 @@ previous JSON (if any) is left as it was.
 from __future__ import annotations
 
 import argparse
+import compileall
 import importlib
+import os
 import sys
 import time
 import traceback
@@ -61,6 +63,7 @@ def run_area(name: str, settings: Settings) -> Path | None:
     module = importlib.import_module(f"bench.{name}")
     print(f"[bench] {name}: {module.TITLE} ...", file=sys.stderr, flush=True)
     start = time.perf_counter()
+    load_before = os.getloadavg()[0]
     try:
         rows, notes, details = module.run(settings)
     except Unavailable as reason:
@@ -75,6 +78,7 @@ def run_area(name: str, settings: Settings) -> Path | None:
         notes=notes,
         details=details,
         seconds=seconds,
+        load=(load_before, os.getloadavg()[0]),
     )
     print(f"[bench] {name}: {seconds:.0f} s -> {path}", file=sys.stderr, flush=True)
     return path
@@ -86,6 +90,9 @@ def main(argv: list[str] | None = None) -> int:
     settings = Settings(quick=options.quick, results_dir=options.results_dir)
     failed = []
     if not options.report_only:
+        # A learner's Python caches compiled modules; make sure this one can
+        # too, even where PYTHONDONTWRITEBYTECODE is set or sources changed.
+        compileall.compile_dir(ROOT / "tlslab", quiet=1)
         for name in options.only or AREAS:
             try:
                 run_area(name, settings)
