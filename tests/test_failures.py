@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import gc
 import os
+import shutil
 import socket
 import ssl
 import time
@@ -160,3 +161,27 @@ def test_file_descriptors_come_back(
     server.stop()
     time.sleep(0.1)
     assert _open_fds() == start
+
+
+@pytest.mark.parametrize("via", tlslab.client.CLIENTS)
+def test_one_event_per_fetch(
+    impatient: tlslab.GreetingServer, ca: tlslab.CertificateAuthority, via: str
+) -> None:
+    """A client that got the greeting leaves at once: the server records one event."""
+    if via in ("openssl", "curl") and shutil.which(via) is None:
+        pytest.skip(f"needs the {via} command: apt-get install {via}")
+    before = impatient.event_count
+    tlslab.fetch_greeting(impatient, trust=ca, via=via)
+    # The server drops lingering clients after 0.5 s, with a second event.
+    assert not impatient.wait_for_events(before + 2, timeout=1.5)
+    assert [e.outcome for e in impatient.events[before:]] == ["greeted"]
+
+
+def test_one_event_per_refused_handshake(impatient: tlslab.GreetingServer) -> None:
+    """A handshake the client refuses ends the connection: one event, no timeout."""
+    stranger = tlslab.CertificateAuthority.create("tlslab Test Stranger Root")
+    before = impatient.event_count
+    with pytest.raises(tlslab.HandshakeError):
+        tlslab.fetch_greeting(impatient, trust=stranger)
+    assert not impatient.wait_for_events(before + 2, timeout=1.5)
+    assert [e.outcome for e in impatient.events[before:]] == ["failed"]

@@ -180,8 +180,16 @@ class GreetingTLS(TLSMemoryBIOProtocol):
     """The TLS layer of one connection; records exactly one event for it."""
 
     factory: GreetingFactory
+    _started = False
 
     def connectionMade(self) -> None:
+        # TLSMemoryBIOProtocol.makeConnection calls Protocol.makeConnection
+        # twice (once itself, once through ProtocolWrapper), so this runs
+        # twice per connection; a second timer would outlive the connection
+        # and record a spurious "timeout" event.
+        if self._started:
+            return
+        self._started = True
         self._first = True
         self._recorded = False
         self._greeted = False
