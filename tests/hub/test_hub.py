@@ -88,7 +88,7 @@ def test_each_learner_works_in_their_own_home(
 ) -> None:
     """Each learner's files land in their own home folder on the hub."""
     work = {
-        name: sorted(p.name for p in (hub.homes / name / "work").iterdir())
+        name: sorted(p.name for p in (hub.homes / name).glob("work/*"))
         for name in LEARNERS
     }
     assert work == {name: [LESSON.stem] for name in LEARNERS}
