@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import warnings
 from collections.abc import Iterator
 
 import pytest
@@ -39,6 +40,24 @@ def test_client_certificate_accepted(
     """A client with a certificate from the trusted CA gets the greeting."""
     reply = tlslab.fetch_greeting(mtls, trust=ca, client=alice, via=via)
     assert reply.data == b"Hello, World!"
+
+
+@pytest.mark.parametrize("verify", [True, False])
+def test_twisted_client_certificate_without_deprecation_warnings(
+    mtls: tlslab.GreetingServer,
+    ca: tlslab.CertificateAuthority,
+    alice: tlslab.Credentials,
+    verify: bool,
+) -> None:
+    """The Twisted client hands pyOpenSSL cryptography objects, not its deprecated
+    X509 and PKey."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", DeprecationWarning)
+        if verify:
+            tlslab.fetch_greeting(mtls, trust=ca, client=alice)
+        else:
+            tlslab.fetch_greeting_without_verification(mtls, client=alice)
+    assert [str(w.message) for w in caught if "pyOpenSSL" in str(w.message)] == []
 
 
 def test_server_event_names_the_client(

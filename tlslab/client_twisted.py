@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from cryptography.hazmat.primitives import serialization
 from OpenSSL import SSL
 from service_identity import CertificateError, VerificationError
 from service_identity.cryptography import (
@@ -162,20 +161,14 @@ def _twisted_creator(req: Request) -> tuple[Any, _FailClosedIdentity | None]:
         extra["acceptableCiphers"] = tssl.AcceptableCiphers.fromOpenSSLCipherString(
             req.ciphers
         )
-    client_cert = None
     if req.client is not None:
-        client_cert = tssl.PrivateCertificate.loadPEM(req.client.to_pem())
+        # cryptography objects, which pyOpenSSL takes as they are; Twisted's
+        # PrivateCertificate would hand it its deprecated X509 and PKey.
+        extra["privateKey"] = req.client.key
+        extra["certificate"] = req.client.cert
         if req.client.chain:
-            extra["extraCertChain"] = [
-                tssl.Certificate.loadPEM(
-                    c.public_bytes(serialization.Encoding.PEM)
-                ).original
-                for c in req.client.chain
-            ]
+            extra["extraCertChain"] = list(req.client.chain)
     if not req.verify:
-        if client_cert is not None:
-            extra["privateKey"] = client_cert.privateKey.original
-            extra["certificate"] = client_cert.original
         return tssl.CertificateOptions(**extra), None
     if req.trust is None:
         root = tssl.platformTrust()
@@ -183,9 +176,7 @@ def _twisted_creator(req: Request) -> tuple[Any, _FailClosedIdentity | None]:
         root = tssl.trustRootFromCertificates(
             [tssl.Certificate.loadPEM(pem_bundle([c])) for c in req.trust]
         )
-    inner = tssl.optionsForClientTLS(
-        req.hostname, root, client_cert, extraCertificateOptions=extra
-    )
+    inner = tssl.optionsForClientTLS(req.hostname, root, extraCertificateOptions=extra)
     guard = _FailClosedIdentity(inner, req)
     return guard, guard
 
