@@ -8,7 +8,6 @@ background server pays: a crochet round trip that opens a listening TCP port
 
 from __future__ import annotations
 
-import importlib
 import time
 from typing import Any
 
@@ -16,19 +15,6 @@ from .common import Settings, Unavailable, row
 
 AREA = "server"
 TITLE = "Server start, stop and first greeting"
-
-
-def api(name: str, module: str) -> Any:
-    """``tlslab.<name>``, or the same name from its module before it is exported."""
-    import tlslab
-
-    found = getattr(tlslab, name, None)
-    if found is not None:
-        return found
-    try:
-        return getattr(importlib.import_module(f"tlslab.{module}"), name)
-    except (ImportError, AttributeError):
-        raise Unavailable(f"tlslab.{name} does not exist yet") from None
 
 
 def _floor() -> tuple[Any, Any]:
@@ -54,8 +40,9 @@ def run(settings: Settings) -> tuple[list[dict[str, Any]], list[str], dict[str, 
     """Time start, stop, a crochet round trip and start-to-first-greeting."""
     import tlslab
 
-    serve = api("serve_greeting", "server")
-    fetch = api("fetch_greeting", "client")
+    if not hasattr(tlslab, "serve_greeting"):
+        raise Unavailable("tlslab.serve_greeting does not exist yet")
+    serve, fetch = tlslab.serve_greeting, tlslab.fetch_greeting
     from tlslab import reactor as background
 
     ca = tlslab.CertificateAuthority.create("bench Root CA")
