@@ -86,14 +86,24 @@ def run(settings: Settings) -> tuple[list[dict[str, Any]], list[str], dict[str, 
     names = [EMPTY] + [p.stem for p in paths]
     by_name = {p.stem: p for p in paths}
     runs: dict[str, list[dict[str, Any]]] = {name: [] for name in names}
+    failed: dict[str, str] = {}
     with tempfile.TemporaryDirectory() as folder:
         scratch = Path(folder)
         run_notebook(None, scratch)  # warm-up: page cache, compiled files
         for index in range(rounds):
             shift = index % len(names)
             for name in names[shift:] + names[:shift]:
-                runs[name].append(run_notebook(by_name.get(name), scratch))
-    return _summary(runs, paths)
+                if name in failed:
+                    continue
+                try:
+                    runs[name].append(run_notebook(by_name.get(name), scratch))
+                except Exception as exc:  # a lesson that fails is left out
+                    failed[name] = f"{type(exc).__name__}: {str(exc)[:200]}"
+    paths = [p for p in paths if p.stem not in failed]
+    rows, notes, details = _summary(runs, paths)
+    notes += [f"{name} failed and is left out: {why}" for name, why in failed.items()]
+    details["failed"] = failed
+    return rows, notes, details
 
 
 def _median(values: list[float]) -> float:
