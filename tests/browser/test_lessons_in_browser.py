@@ -27,9 +27,11 @@ def run_lesson(page: Page, lab: LabServer, lesson: str) -> None:
         pytest.skip(f"{notebook} is not written yet")
     open_notebook(page, lab, notebook)
     report = run_all_cells(page, timeout=150)
-    if unexpected_errors(report):
+    # ipywidgets writes this in place of a widget whose view failed to load.
+    broken = page.get_by_text("Error displaying widget").count()
+    if unexpected_errors(report) or broken:
         screenshot(page, f"{lesson}-failed")
-    assert unexpected_errors(report) == []
+    assert (unexpected_errors(report), broken) == ([], 0)
 
 
 def output_with(page: Page, text: str) -> Locator:
