@@ -19,6 +19,7 @@ from cryptography.hazmat.primitives import hashes
 
 import tlslab
 from tlslab import scenarios
+from tlslab.diagnose import REASONS
 from tlslab.matrix import WEAK_PROFILE, run_client
 
 
@@ -26,11 +27,6 @@ def every(label: str) -> dict[str, str]:
     """The same label for every client."""
     return dict.fromkeys(scenarios.CLIENTS, label)
 
-
-# "verify-failed" is tlslab's code for a verification error without a code of
-# its own (a weak key or digest, a leaf as issuer, the wrong purpose); curl's
-# words for those reach tlslab without OpenSSL's number, hence "failed".
-UNNAMED_VERIFY_ERROR = {**every("verify-failed"), "curl": "failed"}
 
 EXPECTED: dict[str, dict[str, str]] = {
     "good": every("accepted"),
@@ -43,12 +39,12 @@ EXPECTED: dict[str, dict[str, str]] = {
     "wrong-chain-order": every("accepted"),
     "no-san": {**every("no-san"), "openssl": "no-san*", "curl": "no-san*"},
     "ip-as-dns-name": every("hostname-mismatch"),
-    "no-authority-key-id": {**every("accepted"), "ssl-strict": "verify-failed"},
-    "rsa-1024": UNNAMED_VERIFY_ERROR,
-    "sha1-signature": UNNAMED_VERIFY_ERROR,
+    "no-authority-key-id": {**every("accepted"), "ssl-strict": "not-rfc5280"},
+    "rsa-1024": every("weak-key"),
+    "sha1-signature": every("weak-signature"),
     "leaf-is-ca": every("accepted"),
-    "signed-by-leaf": UNNAMED_VERIFY_ERROR,
-    "client-only-certificate": UNNAMED_VERIFY_ERROR,
+    "signed-by-leaf": every("invalid-ca"),
+    "client-only-certificate": every("wrong-purpose"),
     "client-cert-missing": every("client-cert-required"),
     "client-cert-untrusted": every("client-cert-rejected"),
     "tls13-only-server": every("protocol-version"),
@@ -174,3 +170,44 @@ def test_fetch_accepts_a_fix(served: Served) -> None:
     """Trusting the self-signed certificate itself fixes the self-signed case."""
     lab = served["self-signed"]
     assert lab.fetch(trust=lab.case.server.cert).data == b"Hello, World!"
+
+
+def test_expected_labels_are_known_reasons() -> None:
+    """Every reason in the table is one of tlslab.diagnose.REASONS."""
+    labels = {label.rstrip("*") for row in EXPECTED.values() for label in row.values()}
+    assert labels - {"accepted"} <= set(REASONS)
+
+
+@pytest.mark.parametrize(
+    ("name", "words"),
+    [
+        ("rsa-1024", "EE certificate key too weak"),
+        ("signed-by-leaf", "invalid CA certificate"),
+        ("client-only-certificate", "unsuitable certificate purpose"),
+    ],
+)
+def test_twisted_detail_has_openssl_words(
+    served: Served, name: str, words: str
+) -> None:
+    """The Twisted client's detail carries OpenSSL's verify error, not only
+    "certificate verify failed"."""
+    with pytest.raises(tlslab.HandshakeError) as caught:
+        served[name].fetch(via="twisted")
+    assert words in caught.value.detail
+
+
+def test_ip_as_dns_name_says_which_entry_is_wrong(served: Served) -> None:
+    """The message says the address is listed as a DNS name, not an IP entry."""
+    with pytest.raises(
+        tlslab.HandshakeError,
+        match=r"lists the address '127\.0\.0\.1' as a DNS name .* only against IP",
+    ):
+        served["ip-as-dns-name"].fetch(via="ssl")
+
+
+def test_weak_signature_names_the_digest(served: Served) -> None:
+    """The weak-signature message names the certificate, the digest and the fix."""
+    with pytest.raises(
+        tlslab.HandshakeError, match=r"'CN=localhost' is signed over SHA-1.*SHA-256"
+    ):
+        served["sha1-signature"].fetch(via="twisted")

@@ -30,7 +30,7 @@ from zope.interface import implementer
 from . import reactor as _reactor
 from .diagnose import has_san
 from .errors import WaitTimeout
-from .greeter import ssl_text
+from .greeter import ssl_text, verify_error_text
 from .greeting import MAX_BYTES, Greeting, Request
 from .trust import pem_bundle
 
@@ -88,6 +88,13 @@ class _FailClosedIdentity:
             self.reason = "hostname-mismatch"
             return False
         return True
+
+
+# What the identity check says when it refuses, in the style of OpenSSL's words.
+_GUARD_WORDS = {
+    "no-san": "no subjectAltName (refused by tlslab's identity check)",
+    "hostname-mismatch": "hostname mismatch (refused by tlslab's identity check)",
+}
 
 
 @implementer(IHandshakeListener)
@@ -238,11 +245,18 @@ def fetch(req: Request) -> Greeting:
         raise req.fail("twisted", "connection refused", reason="refused") from None
     except SSL.Error as exc:
         chain = req.known_chain
+        detail = ssl_text(exc)
         if guard is not None and guard.connection is not None:
             chain = guard.connection.get_peer_cert_chain(as_cryptography=True) or chain
+        # OpenSSL's error queue says only "certificate verify failed"; the
+        # verify callback kept the X509 error, as ssl's verify_code does.
+        if guard is not None and guard.reason is not None:
+            detail += f": {_GUARD_WORDS[guard.reason]}"
+        elif guard is not None and guard.verify_code:
+            detail += f": {verify_error_text(guard.verify_code)}"
         raise req.fail(
             "twisted",
-            ssl_text(exc),
+            detail,
             verify_code=guard.verify_code if guard else None,
             chain=chain,
             reason=guard.reason if guard else None,

@@ -13,15 +13,21 @@ Pure functions; any thread may call them.
 from __future__ import annotations
 
 import datetime as dt
+import ipaddress
 from collections.abc import Sequence
 
 from cryptography import x509
+from cryptography.exceptions import UnsupportedAlgorithm
+from cryptography.hazmat.primitives.asymmetric import dsa, ec, rsa
+from cryptography.x509.oid import ExtendedKeyUsageOID
 
 from .errors import HandshakeError
 
 __all__ = ["REASONS", "classify", "describe_server_failure", "has_san"]
 
-# OpenSSL's X509_V_ERR_* numbers that tlslab explains.
+# OpenSSL's X509_V_ERR_* numbers that tlslab explains (OpenSSL 3.x numbering;
+# 1.1.1 used 24 for INVALID_CA, which 3.x gave to NO_ISSUER_PUBLIC_KEY, so 24
+# is recognised by its words only).
 NOT_YET_VALID = 9
 EXPIRED = 10
 DEPTH_ZERO_SELF_SIGNED = 18
@@ -29,8 +35,20 @@ SELF_SIGNED_IN_CHAIN = 19
 NO_LOCAL_ISSUER = 20
 NO_ISSUER = 2
 CANNOT_VERIFY_LEAF = 21
+PATH_LENGTH_EXCEEDED = 25
+INVALID_PURPOSE = 26
+KEYUSAGE_NO_CERTSIGN = 32
 HOSTNAME_MISMATCH = 62
 IP_MISMATCH = 64
+EE_KEY_TOO_SMALL = 66
+CA_KEY_TOO_SMALL = 67
+CA_MD_TOO_WEAK = 68
+INVALID_CA = 79
+# 80-94: the checks only VERIFY_X509_STRICT makes (PATHLEN_INVALID_FOR_NON_CA
+# ... EC_KEY_EXPLICIT_PARAMS), e.g. 85 MISSING_AUTHORITY_KEY_IDENTIFIER.
+MISSING_AUTHORITY_KEY_IDENTIFIER = 85
+MISSING_SUBJECT_KEY_IDENTIFIER = 86
+STRICT_ONLY = range(80, 95)
 
 REASONS = (
     "expired",
@@ -40,6 +58,11 @@ REASONS = (
     "self-signed",
     "incomplete-chain",
     "no-san",
+    "weak-key",
+    "weak-signature",
+    "invalid-ca",
+    "wrong-purpose",
+    "not-rfc5280",
     "verify-failed",
     "client-cert-required",
     "client-cert-rejected",
@@ -50,6 +73,62 @@ REASONS = (
     "refused",
     "timeout",
     "failed",
+)
+
+# Verification errors with a reason of their own, by OpenSSL's number.
+_CODE_REASONS = {
+    NOT_YET_VALID: "not-yet-valid",
+    EXPIRED: "expired",
+    DEPTH_ZERO_SELF_SIGNED: "self-signed",
+    SELF_SIGNED_IN_CHAIN: "untrusted-issuer",
+    EE_KEY_TOO_SMALL: "weak-key",
+    CA_KEY_TOO_SMALL: "weak-key",
+    CA_MD_TOO_WEAK: "weak-signature",
+    INVALID_CA: "invalid-ca",
+    KEYUSAGE_NO_CERTSIGN: "invalid-ca",
+    PATH_LENGTH_EXCEEDED: "invalid-ca",
+    INVALID_PURPOSE: "wrong-purpose",
+    **dict.fromkeys(STRICT_ONLY, "not-rfc5280"),
+}
+
+# The same, by OpenSSL's words (curl gives no number; older OpenSSL numbers
+# differ). Checked in order, on text lowercased with "_" and "-" as spaces.
+_TEXT_REASONS = (
+    ("certificate has expired", "expired"),
+    ("certificate is not yet valid", "not-yet-valid"),
+    ("self signed certificate in certificate chain", "untrusted-issuer"),
+    ("self signed certificate", "self-signed"),
+    ("key too weak", "weak-key"),
+    ("key too small", "weak-key"),
+    ("digest algorithm too weak", "weak-signature"),
+    ("md too weak", "weak-signature"),
+    ("invalid ca certificate", "invalid-ca"),
+    ("key usage does not include certificate signing", "invalid-ca"),
+    ("path length constraint exceeded", "invalid-ca"),
+    ("unsuitable certificate purpose", "wrong-purpose"),
+    ("invalid for non ca", "not-rfc5280"),
+    ("path length given without key usage", "not-rfc5280"),
+    ("name empty", "not-rfc5280"),
+    ("missing authority key identifier", "not-rfc5280"),
+    ("missing subject key identifier", "not-rfc5280"),
+    ("empty subject alternative name", "not-rfc5280"),
+    ("subject empty and subject alt name", "not-rfc5280"),
+    ("not marked critical", "not-rfc5280"),
+    ("key identifier marked critical", "not-rfc5280"),
+    ("does not include key usage extension", "not-rfc5280"),
+    ("requires at least x509v3", "not-rfc5280"),
+    ("explicit ecc parameters", "not-rfc5280"),
+)
+_NO_ISSUER_TEXT = (
+    "unable to get local issuer",
+    "unable to get issuer",
+    "unable to verify the first certificate",
+)
+_MISMATCH_TEXT = (
+    "hostname mismatch",
+    "host name mismatch",
+    "ip address mismatch",
+    "no alternative certificate subject name",
 )
 
 _FIX = {
@@ -100,6 +179,81 @@ def _first_missing_issuer(chain: Sequence[x509.Certificate]) -> int | None:
     return None
 
 
+def _weak_key(chain: Sequence[x509.Certificate]) -> x509.Certificate | None:
+    """The first certificate whose key is under 112-bit security."""
+    for cert in chain:
+        key = cert.public_key()
+        if isinstance(key, (rsa.RSAPublicKey, dsa.DSAPublicKey)) and (
+            key.key_size < 2048
+        ):
+            return cert
+        if isinstance(key, ec.EllipticCurvePublicKey) and key.curve.key_size < 224:
+            return cert
+    return None
+
+
+def _weak_signature(
+    chain: Sequence[x509.Certificate],
+) -> tuple[x509.Certificate, str] | None:
+    """The first certificate signed over a digest weaker than SHA-224."""
+    for cert in chain:
+        try:
+            digest = cert.signature_hash_algorithm
+        except UnsupportedAlgorithm:
+            continue
+        if digest is not None and digest.name in _WEAK_DIGESTS:
+            return cert, _WEAK_DIGESTS[digest.name]
+    return None
+
+
+_WEAK_DIGESTS = {"sha1": "SHA-1", "md5": "MD5"}
+
+
+def _is_ca(cert: x509.Certificate) -> bool:
+    try:
+        constraints = cert.extensions.get_extension_for_class(x509.BasicConstraints)
+    except x509.ExtensionNotFound:
+        return False
+    return constraints.value.ca
+
+
+def _false_issuer(chain: Sequence[x509.Certificate]) -> x509.Certificate | None:
+    """The first certificate in the chain that issued another, yet is no CA."""
+    subjects = {c.subject for c in chain}
+    for cert in chain[1:]:
+        if cert.subject in subjects and not _is_ca(cert):
+            return cert
+    return None
+
+
+def _not_for_servers(chain: Sequence[x509.Certificate]) -> x509.Certificate | None:
+    """The first certificate whose extendedKeyUsage excludes serverAuth."""
+    for cert in chain:
+        try:
+            usages = cert.extensions.get_extension_for_class(x509.ExtendedKeyUsage)
+        except x509.ExtensionNotFound:
+            continue
+        allowed = {
+            ExtendedKeyUsageOID.SERVER_AUTH,
+            ExtendedKeyUsageOID.ANY_EXTENDED_KEY_USAGE,
+        }
+        if not allowed & set(usages.value):
+            return cert
+    return None
+
+
+def _dns_entry_for_address(leaf: x509.Certificate, hostname: str) -> bool:
+    """Whether ``hostname`` is an address that the leaf lists as a DNS name."""
+    try:
+        address = ipaddress.ip_address(hostname)
+        san = leaf.extensions.get_extension_for_class(x509.SubjectAlternativeName)
+    except (ValueError, x509.ExtensionNotFound):
+        return False
+    if address in san.value.get_values_for_type(x509.IPAddress):
+        return False
+    return hostname in san.value.get_values_for_type(x509.DNSName)
+
+
 def _time_problem(
     chain: Sequence[x509.Certificate], *, future: bool
 ) -> x509.Certificate | None:
@@ -115,31 +269,29 @@ def _time_problem(
 def _verify_reason(
     code: int | None, chain: Sequence[x509.Certificate], text: str
 ) -> str | None:
-    """The reason for an X509 verification failure, from its number or text."""
-    if code == EXPIRED or "certificate has expired" in text:
-        return "expired"
-    if code == NOT_YET_VALID or "certificate is not yet valid" in text:
-        return "not-yet-valid"
-    if code == DEPTH_ZERO_SELF_SIGNED or (
-        "self-signed certificate" in text and ("in certificate chain" not in text)
-    ):
-        return "self-signed"
-    if code == SELF_SIGNED_IN_CHAIN or "self-signed certificate in" in text:
-        return "untrusted-issuer"
+    """The reason for an X509 verification failure, from its number or words."""
+    words = text.replace("-", " ")
     if code in (NO_ISSUER, NO_LOCAL_ISSUER, CANNOT_VERIFY_LEAF) or (
-        "unable to get local issuer" in text
-        or "unable to get issuer" in text
-        or "unable to verify the first certificate" in text
+        not code and any(t in words for t in _NO_ISSUER_TEXT)
     ):
         missing = _first_missing_issuer(chain)
         if missing == 0 and len(chain) == 1:
             return "incomplete-chain"
         return "untrusted-issuer"
-    if code in (HOSTNAME_MISMATCH, IP_MISMATCH) or "mismatch" in text:
+    if code in (HOSTNAME_MISMATCH, IP_MISMATCH) or (
+        not code and any(t in words for t in _MISMATCH_TEXT)
+    ):
         if chain and not has_san(chain[0]):
             return "no-san"
         return "hostname-mismatch"
-    if code is not None and code != 0:
+    if code in _CODE_REASONS:
+        return _CODE_REASONS[code]
+    for needle, reason in _TEXT_REASONS:
+        if needle in words:
+            return reason
+    if code:
+        return "verify-failed"
+    if "verify failed" in words or "certificate problem" in words:
         return "verify-failed"
     return None
 
@@ -255,6 +407,17 @@ def _message(
             f"and cannot prove it is {hostname!r} (clients ignore the common "
             "name); issue a certificate with the names in its SAN"
         )
+    if (
+        reason == "hostname-mismatch"
+        and leaf
+        and _dns_entry_for_address(leaf, hostname)
+    ):
+        return (
+            f"the certificate lists the address {hostname!r} as a DNS name "
+            f"(DNS:{hostname}), and clients match an address only against IP "
+            f"address entries (IP:{hostname}); issue a certificate with the "
+            "address as an IP entry, as tlslab's issue() does"
+        )
     if reason == "hostname-mismatch":
         names = san_names(leaf) if leaf else []
         listed = ", ".join(map(repr, names)) or "other names"
@@ -262,6 +425,52 @@ def _message(
             f"the certificate is for {listed}, not for {hostname!r}; connect "
             f"with hostname= one of those, or issue a certificate that "
             f"includes {hostname!r}"
+        )
+    if reason == "weak-key":
+        cert = _weak_key(chain)
+        who = f"the certificate {_who(cert)}" if cert else "a certificate in the chain"
+        return (
+            f"{who} has a key too weak for this client's OpenSSL ({detail}); "
+            "issue it with an EC P-256 key (tlslab's default) or RSA of 2048 "
+            "bits or more"
+        )
+    if reason == "weak-signature":
+        found = _weak_signature(chain)
+        who = (
+            f"the certificate {_who(found[0])} is signed over {found[1]}"
+            if found
+            else "a certificate in the chain is signed over a weak digest"
+        )
+        return (
+            f"{who}, which this client's OpenSSL no longer accepts ({detail}); "
+            "have the CA sign it again with SHA-256 or better"
+        )
+    if reason == "invalid-ca":
+        cert = _false_issuer(chain)
+        who = (
+            f"{_who(cert)}, which is not a CA (no basicConstraints CA:TRUE),"
+            if cert
+            else "a certificate that may not sign certificates"
+        )
+        return (
+            f"the server's chain was signed by {who} so it vouches for nothing "
+            f"({detail}); get the certificate from a real CA, whose "
+            "certificate says CA:TRUE and keyCertSign"
+        )
+    if reason == "wrong-purpose":
+        cert = _not_for_servers(chain) or leaf
+        who = _who(cert) if cert else "the server's certificate"
+        return (
+            f"the certificate {who} may not identify a TLS server: its "
+            f"extendedKeyUsage lacks serverAuth ({detail}); issue server "
+            "certificates with serverAuth (issue() without client=True)"
+        )
+    if reason == "not-rfc5280":
+        return (
+            f"a strict verifier (VERIFY_X509_STRICT) refused the chain: it "
+            f"breaks a rule of RFC 5280 that lenient clients let pass "
+            f"({detail}); issue it with the standard extensions (tlslab's "
+            "issue() adds them) and check it with tlslab.lint()"
         )
     if reason == "verify-failed":
         return (
@@ -323,6 +532,7 @@ def classify(
     client_cert: bool = False,
     ciphers: bool = False,
     reason: str | None = None,
+    tool_accepted: bool = False,
 ) -> HandshakeError:
     """Build the HandshakeError for a failed connection.
 
@@ -336,6 +546,8 @@ def classify(
         client_cert: Whether the client offered a certificate.
         ciphers: Whether the client restricted its cipher suites.
         reason: A reason already known (skips the guessing).
+        tool_accepted: The client itself accepted the server; only tlslab's
+            own check refused it.
     """
     text = detail.lower().replace("_", " ")
     if reason is None:
@@ -349,7 +561,13 @@ def classify(
     if reason is None:
         reason = "failed"
     message = _message(reason, chain, hostname, address, detail)
-    return HandshakeError(reason, f"{client}: {message}", client=client, detail=detail)
+    return HandshakeError(
+        reason,
+        f"{client}: {message}",
+        client=client,
+        detail=detail,
+        tool_accepted=tool_accepted,
+    )
 
 
 def describe_server_failure(detail: str) -> tuple[str, str]:
@@ -391,6 +609,12 @@ def describe_server_failure(detail: str) -> tuple[str, str]:
             "alert certificate unknown",
             "rejected-by-client",
             "the client rejected this server's certificate",
+        ),
+        (
+            "alert unsupported certificate",
+            "rejected-by-client",
+            "the client refused this server's certificate as unfit for a TLS "
+            "server (an extendedKeyUsage without serverAuth)",
         ),
         (
             "alert internal error",

@@ -75,12 +75,22 @@ class HandshakeError(TlslabError, ConnectionError):
         reason: A stable code such as ``"expired"`` or ``"hostname-mismatch"``.
         client: Which client saw the failure (``"twisted"``, ``"ssl"``, ...).
         detail: What the underlying library said, for the curious.
+        tool_accepted: The client itself (openssl, curl, ``ssl``) accepted
+            the server, and only tlslab's own fail-closed check refused it
+            (a certificate without subjectAltName matched by its common name).
     """
 
     def __init__(
-        self, reason: str, message: str, *, client: str = "", detail: str = ""
+        self,
+        reason: str,
+        message: str,
+        *,
+        client: str = "",
+        detail: str = "",
+        tool_accepted: bool = False,
     ) -> None:
         super().__init__(message)
         self.reason = reason
         self.client = client
         self.detail = detail
+        self.tool_accepted = tool_accepted

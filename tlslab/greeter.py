@@ -39,6 +39,7 @@ __all__ = [
     "SwappableContext",
     "build_context",
     "ssl_text",
+    "verify_error_text",
 ]
 
 # The first byte of a TLS record: change_cipher_spec, alert, handshake, data.
@@ -146,12 +147,18 @@ def ssl_text(exc: BaseException) -> str:
     return str(exc) or type(exc).__name__
 
 
+def verify_error_text(code: int) -> str:
+    """OpenSSL's words for an X509 verification error number
+    ("certificate has expired" for 10). Any thread may call this."""
+    # pyOpenSSL has no public call for X509_verify_cert_error_string.
+    text = _openssl_ffi.string(_openssl_lib.X509_verify_cert_error_string(code))
+    return text.decode("ascii", "replace")
+
+
 def _verify_result(conn: SSL.Connection) -> str:
     """OpenSSL's verdict on the peer's certificate, in OpenSSL's words."""
     # pyOpenSSL has no public call for SSL_get_verify_result.
-    code = _openssl_lib.SSL_get_verify_result(conn._ssl)
-    text = _openssl_ffi.string(_openssl_lib.X509_verify_cert_error_string(code))
-    return text.decode("ascii", "replace")
+    return verify_error_text(_openssl_lib.SSL_get_verify_result(conn._ssl))
 
 
 @implementer(IOpenSSLServerConnectionCreator)

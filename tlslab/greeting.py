@@ -166,6 +166,7 @@ class Request:
                 "by its common name, tlslab does not",
                 chain=list(chain),
                 reason="no-san",
+                tool_accepted=True,
             )
 
 

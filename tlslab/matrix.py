@@ -239,10 +239,6 @@ _TOOL_ACCEPTED_NOTE = (
     "fail-closed identity check refused it."
 )
 
-# The detail tlslab's clients give when the tool accepted a leaf without a
-# subjectAltName and tlslab's own check refused it (tlslab/client.py).
-_TOOL_ACCEPTED_DETAIL = "the client accepted it"
-
 _COLOURS = {
     "accepted": "#d4edda",
     "refused": "#f8d7da",
@@ -329,9 +325,8 @@ def run_client(served: object, client: str, timeout: float) -> Verdict:
     try:
         greeting = served.fetch(via=client, timeout=timeout)  # type: ignore[attr-defined]
     except HandshakeError as exc:
-        tool_accepted = _TOOL_ACCEPTED_DETAIL in exc.detail
         return Verdict(
-            client, "refused", exc.reason, str(exc), exc.detail, None, tool_accepted
+            client, "refused", exc.reason, str(exc), exc.detail, None, exc.tool_accepted
         )
     except ToolNotInstalled as exc:
         return Verdict(client, "unavailable", None, str(exc))

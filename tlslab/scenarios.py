@@ -461,7 +461,7 @@ _SPECS: dict[str, _Spec] = {
         "and refused by the CA/Browser Forum since 2013.",
         "OpenSSL itself, at its default security level: the server refuses to "
         "load the key, and clients refuse it in a chain.",
-        "verify-failed",
+        "weak-key",
         "Use EC P-256 (tlslab's default) or RSA 2048 or more.",
         _rsa_1024,
         "The server's OpenSSL refuses to load the key ('ee key too small'), "
@@ -476,7 +476,7 @@ _SPECS: dict[str, _Spec] = {
         "collisions (SHAttered, 2017), so such signatures can be forged.",
         "OpenSSL itself, at its default security level: every client refuses "
         "a chain signed over SHA-1.",
-        "verify-failed",
+        "weak-signature",
         "Sign with SHA-256 or better (tlslab always does).",
         _sha1_signature,
         "cryptography refuses to even sign a certificate over SHA-1 "
@@ -499,7 +499,7 @@ _SPECS: dict[str, _Spec] = {
         "A site owner used their own leaf key (for shop.example.test) to sign "
         "a certificate for localhost: the classic basicConstraints attack.",
         "Every client that checks the issuer's basicConstraints CA:TRUE.",
-        "verify-failed",
+        "invalid-ca",
         "Only CAs may sign certificates; get the certificate from a CA.",
         _signed_by_leaf,
     ),
@@ -508,7 +508,7 @@ _SPECS: dict[str, _Spec] = {
         "The certificate's extendedKeyUsage allows only clientAuth, not "
         "serverAuth, so it may not identify a server.",
         "Every client that checks the extended key usage (purpose).",
-        "verify-failed",
+        "wrong-purpose",
         "Issue server certificates with serverAuth (issue() without client=True).",
         _client_only,
     ),
