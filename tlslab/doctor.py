@@ -211,7 +211,9 @@ def _check_jupyter() -> Check:
         return Check("widgets", "fail", detail, INSTALL_HINT)
     import ipywidgets
 
-    ipywidgets.Label("tlslab")  # a widget model can be made in this Python
+    # Only a browser can show that widgets render; this checks the packages
+    # that provide the front end, and that a widget model can be made here.
+    ipywidgets.Label("tlslab")
     front = "JupyterLab " + (_version("jupyterlab") or "not installed")
     if _version("jupyterlab") is None:
         return Check(
