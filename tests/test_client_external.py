@@ -164,11 +164,12 @@ def test_tool_no_san_is_refused(
     ca: tlslab.CertificateAuthority,
     tool: str,
 ) -> None:
-    """Where a tool falls back to the common name, tlslab still refuses."""
+    """Where a tool falls back to the common name, tlslab still refuses, and
+    says the tool itself accepted it."""
     server = tlslab.serve_greeting(no_san_credentials(intermediate))
     with server, pytest.raises(tlslab.HandshakeError) as caught:
         tlslab.fetch_greeting(server, trust=ca, via=tool)
-    assert caught.value.reason == "no-san"
+    assert (caught.value.reason, caught.value.tool_accepted) == ("no-san", True)
 
 
 @pytest.mark.parametrize("tool", TOOLS)
