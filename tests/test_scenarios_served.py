@@ -211,3 +211,14 @@ def test_weak_signature_names_the_digest(served: Served) -> None:
         tlslab.HandshakeError, match=r"'CN=localhost' is signed over SHA-1.*SHA-256"
     ):
         served["sha1-signature"].fetch(via="twisted")
+
+
+def test_server_event_for_a_certificate_unfit_for_servers(served: Served) -> None:
+    """The server's event says the client found its certificate unfit for a server."""
+    lab = served["client-only-certificate"]
+    before = lab.server.event_count
+    with pytest.raises(tlslab.HandshakeError):
+        lab.fetch(via="ssl")
+    assert lab.server.wait_for_events(before + 1)
+    event = lab.server.events[-1]
+    assert (event.reason, "serverAuth" in event.detail) == ("rejected-by-client", True)

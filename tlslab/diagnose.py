@@ -398,7 +398,8 @@ def _message(
             f"the server sent its certificate without the intermediate CA "
             f"{issuer} that issued it, so the chain cannot reach a trusted root; "
             "serve credentials that include their chain (Credentials.chain), "
-            "as the full chain file does"
+            f"as the full chain file does (if {issuer} is a root CA, pass it "
+            "as trust= instead)"
         )
     if reason == "no-san":
         who = _who(leaf) if leaf else "the server's certificate"
