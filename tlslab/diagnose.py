@@ -182,7 +182,10 @@ def _first_missing_issuer(chain: Sequence[x509.Certificate]) -> int | None:
 def _weak_key(chain: Sequence[x509.Certificate]) -> x509.Certificate | None:
     """The first certificate whose key is under 112-bit security."""
     for cert in chain:
-        key = cert.public_key()
+        try:
+            key = cert.public_key()
+        except (UnsupportedAlgorithm, ValueError):
+            continue
         if isinstance(key, (rsa.RSAPublicKey, dsa.DSAPublicKey)) and (
             key.key_size < 2048
         ):
@@ -219,9 +222,9 @@ def _is_ca(cert: x509.Certificate) -> bool:
 
 def _false_issuer(chain: Sequence[x509.Certificate]) -> x509.Certificate | None:
     """The first certificate in the chain that issued another, yet is no CA."""
-    subjects = {c.subject for c in chain}
+    issuers = {c.issuer for c in chain if c.issuer != c.subject}
     for cert in chain[1:]:
-        if cert.subject in subjects and not _is_ca(cert):
+        if cert.subject in issuers and not _is_ca(cert):
             return cert
     return None
 
