@@ -178,3 +178,22 @@ def test_unknown_key_option_is_refused() -> None:
     """A key option the builder does not offer is refused with the choices."""
     with pytest.raises(tlslab.InvalidArgument, match="key='DSA 1024'"):
         widgets.CertificateBuilder(key="DSA 1024")
+
+
+def test_builder_given_a_ca_starts_signed_by_it(ca) -> None:
+    """A builder made with a CA issues from that CA until told otherwise."""
+    made = widgets.CertificateBuilder(ca)
+    assert made.result.cert.issuer == ca.cert.subject
+
+
+def test_builder_without_signers_starts_self_signed() -> None:
+    """A builder made without a CA issues self-signed certificates."""
+    made = widgets.CertificateBuilder()
+    assert made.result.cert.issuer == made.result.cert.subject
+
+
+def test_a_change_clears_the_last_try(builder) -> None:
+    """After a field changes, the result of the last try is no longer shown."""
+    builder.try_button.click()
+    builder.common_name.value = "changed.localhost"
+    assert builder.try_result.value == ""

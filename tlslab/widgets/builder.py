@@ -140,8 +140,13 @@ class CertificateBuilder(widgets.VBox):
             rows=4,
             style=wide,
         )
+        options = _signers(signers)
+        # A builder given a CA starts signed by it (the first one given).
         self.signer = widgets.Dropdown(
-            options=_signers(signers), description="Signer", style=wide
+            options=options,
+            value=options[1][1] if len(options) > 1 else None,
+            description="Signer",
+            style=wide,
         )
         self.status = widgets.HTML()
         self.inspector = CertificateInspector(purpose=_purpose(profile))
@@ -261,6 +266,7 @@ class CertificateBuilder(widgets.VBox):
             self.status.value = message_html(f"not issued: {exc}", ok=False)
             return
         self.result, self.error = creds, ""
+        self.try_result.value = ""  # the last try was of another certificate
         self.issued += 1
         signer = (
             "self-signed"
