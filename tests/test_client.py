@@ -316,3 +316,21 @@ def test_diagnosis_for_an_address_target(
     with pytest.raises(tlslab.HandshakeError) as caught:
         tlslab.fetch_greeting(broken["incomplete-chain"].address, trust=ca, via=via)
     assert caught.value.reason == "incomplete-chain"
+
+
+@pytest.mark.parametrize("via", CLIENTS)
+def test_expired_root_is_named_not_the_leaf(via: str) -> None:
+    """When only the trusted root has expired, the message says so, not the leaf."""
+    now = dt.datetime.now(dt.timezone.utc)
+    old_root = tlslab.CertificateAuthority.create(
+        "tlslab Expired Root CA", not_before=now - 60 * DAY, not_after=now - DAY
+    )
+    leaf = old_root.issue("localhost")
+    with (
+        tlslab.serve_greeting(leaf, name=f"test_client expired root {via}") as running,
+        pytest.raises(
+            tlslab.HandshakeError, match=r"most likely the root CA"
+        ) as caught,
+    ):
+        tlslab.fetch_greeting(running, trust=old_root, via=via)
+    assert caught.value.reason == "expired"

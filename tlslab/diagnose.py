@@ -366,7 +366,17 @@ def _message(
 ) -> str:
     leaf = chain[0] if chain else None
     if reason == "expired":
-        cert = _time_problem(chain, future=False) or leaf
+        cert = _time_problem(chain, future=False)
+        if cert is None and chain:
+            # Nothing the server sent has expired: the client's own trust
+            # anchor (a root CA it was given) must be the one.
+            return (
+                "a certificate this client trusts has expired (none that the "
+                "server sent has, so it is most likely the root CA given as "
+                "trust=); make a new CA, issue the server a new certificate "
+                "from it, and trust the new root"
+            )
+        cert = cert or leaf
         when = f" on {cert.not_valid_after_utc:%Y-%m-%d %H:%M} UTC" if cert else ""
         who = _who(cert) if cert else "the server's certificate"
         return (
@@ -374,7 +384,15 @@ def _message(
             "to the server with server.reload(new_credentials)"
         )
     if reason == "not-yet-valid":
-        cert = _time_problem(chain, future=True) or leaf
+        cert = _time_problem(chain, future=True)
+        if cert is None and chain:
+            return (
+                "a certificate this client trusts is not valid yet (none that "
+                "the server sent is, so it is most likely the root CA given as "
+                "trust=); check the clocks, or make the CA with a not_before "
+                "in the past"
+            )
+        cert = cert or leaf
         when = f" until {cert.not_valid_before_utc:%Y-%m-%d %H:%M} UTC" if cert else ""
         who = _who(cert) if cert else "the server's certificate"
         return (
