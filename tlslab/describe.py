@@ -363,8 +363,9 @@ def _certificate_fields(cert: x509.Certificate, now: dt.datetime | None) -> list
             "Subject",
             "Subject",
             _name_text(cert.subject),
-            "Who the certificate is about. Clients no longer match the host "
-            "name against its common name (CN); they use the subjectAltName.",
+            "Who the certificate is about. Browsers and strict clients match "
+            "the host name only against the subjectAltName, not this common "
+            "name (CN); some older clients still fall back to the CN.",
             data=cert.subject,
         ),
         Field(
