@@ -26,8 +26,9 @@ Where a peer exists (bare `cryptography`, a stdlib `asyncio` TLS server,
 within the same rounds, and the ratio is the median of the per-round ratios:
 absolute times on a shared machine drift by 1.5x between runs, ratios much less.
 
-Regenerate everything with `make bench` (about ten minutes on two cores;
-`make bench BENCH_ARGS=--quick` for a rough pass in about a minute).
+Regenerate everything with `make bench` (four minutes on a quiet two-core
+machine, up to ten on a busy one; `make bench BENCH_ARGS=--quick` for a rough
+pass in about two minutes).
 The raw figures are in `bench/results/*.json`, one file per area, each with
 the machine and versions it came from.
 This page is written by `bench/report.py` from those files and the
@@ -131,7 +132,7 @@ def _headline(documents: list[dict[str, Any]]) -> list[str]:
         for line in document["rows"]:
             if line.get("target") and line.get("passed") is not None:
                 figure = (
-                    f"{line['ratio']:.2f}x"
+                    f"{line['ratio']:.3f}x"
                     if "ratio" in line and "ratio" in str(line["target"])
                     else f"{_number(line['median'])} {line['unit']}"
                 )
