@@ -10,9 +10,9 @@ real Twisted TLS server in the background, and point real clients at it.
 
 from __future__ import annotations
 
-from . import scenarios
+from typing import TYPE_CHECKING
+
 from .certs import CertificateAuthority, new_csr, self_signed
-from .client import Greeting, fetch_greeting, fetch_greeting_without_verification
 from .credentials import Credentials, SavedFiles, load, load_certificates
 from .describe import Description, Field, describe
 from .doctor import check_setup, environment
@@ -30,14 +30,6 @@ from .errors import (
 )
 from .keys import key_from_pem, key_name, key_to_pem, new_key
 from .lint import Finding, LintReport, lint
-from .matrix import ClientMatrix, client_matrix
-from .server import (
-    GreetingServer,
-    ServerEvent,
-    running_servers,
-    serve_greeting,
-    stop_all,
-)
 
 __version__ = "0.1.0"
 
@@ -89,20 +81,59 @@ __all__ = [
     "stop_all",
 ]
 
-# The widgets import ipywidgets, which is slow; they load on first use.
-_WIDGETS = (
-    "CertificateBuilder",
-    "CertificateComparison",
-    "CertificateInspector",
-    "ServerPanel",
-)
+# Twisted, crochet and ipywidgets take most of the time of `import tlslab`
+# (a quarter of a second in a kernel), and the first lessons need none of
+# them, so the network, the failure lab and the widgets load on first use.
+_LAZY = {
+    "Greeting": ".client",
+    "fetch_greeting": ".client",
+    "fetch_greeting_without_verification": ".client",
+    "ClientMatrix": ".matrix",
+    "client_matrix": ".matrix",
+    "GreetingServer": ".server",
+    "ServerEvent": ".server",
+    "running_servers": ".server",
+    "serve_greeting": ".server",
+    "stop_all": ".server",
+    "CertificateBuilder": ".widgets",
+    "CertificateComparison": ".widgets",
+    "CertificateInspector": ".widgets",
+    "ServerPanel": ".widgets",
+}
+_LAZY_MODULES = ("scenarios", "widgets")
+
+if TYPE_CHECKING:
+    from . import scenarios
+    from .client import Greeting, fetch_greeting, fetch_greeting_without_verification
+    from .matrix import ClientMatrix, client_matrix
+    from .server import (
+        GreetingServer,
+        ServerEvent,
+        running_servers,
+        serve_greeting,
+        stop_all,
+    )
+    from .widgets import (
+        CertificateBuilder,
+        CertificateComparison,
+        CertificateInspector,
+        ServerPanel,
+    )
 
 
 def __getattr__(name: str) -> object:
-    """Load ``tlslab.widgets`` (and the widget classes) only when asked for."""
-    if name == "widgets" or name in _WIDGETS:
-        from importlib import import_module
+    """Load the network, failure-lab and widget names on first use."""
+    from importlib import import_module
 
-        widgets = import_module(".widgets", __name__)
-        return widgets if name == "widgets" else getattr(widgets, name)
-    raise AttributeError(f"module 'tlslab' has no attribute {name!r}")
+    if name in _LAZY_MODULES:
+        value: object = import_module(f".{name}", __name__)
+    elif name in _LAZY:
+        value = getattr(import_module(_LAZY[name], __name__), name)
+    else:
+        raise AttributeError(f"module 'tlslab' has no attribute {name!r}")
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(set(globals()) | set(__all__) | set(_LAZY_MODULES))

@@ -387,7 +387,7 @@ class CertificateAuthority:
             _key_usage(leaf_key.public_key(), ca=False),
             _purposes(client, server),
         )
-        return Credentials(leaf_key, self._sign(builder), self.chain)
+        return Credentials._made_here(leaf_key, self._sign(builder), self.chain)
 
     def sign_csr(
         self,
@@ -505,7 +505,9 @@ def self_signed(
         x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(ski),
         critical=False,
     )
-    return Credentials(own_key, builder.sign(own_key, signature_hash(own_key)))
+    return Credentials._made_here(
+        own_key, builder.sign(own_key, signature_hash(own_key))
+    )
 
 
 def new_csr(

@@ -90,6 +90,24 @@ class Credentials:
                 "this key"
             )
 
+    @classmethod
+    def _made_here(
+        cls,
+        key: PrivateKey,
+        cert: x509.Certificate,
+        chain: tuple[x509.Certificate, ...] = (),
+    ) -> Credentials:
+        """Credentials for a certificate tlslab just signed for ``key``.
+
+        Skips the key-fits-certificate check, which costs as much as the
+        rest of issuing a certificate and cannot fail here.
+        """
+        made = object.__new__(cls)
+        object.__setattr__(made, "key", key)
+        object.__setattr__(made, "cert", cert)
+        object.__setattr__(made, "chain", tuple(chain))
+        return made
+
     def __eq__(self, other: object) -> bool:
         # Keys compare by identity; the certificate binds the key already.
         if not isinstance(other, Credentials):

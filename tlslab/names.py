@@ -19,6 +19,9 @@ from .errors import InvalidArgument
 __all__ = ["general_name", "general_names", "name_text"]
 
 _LABEL = re.compile(r"^(?!-)[a-z0-9-]{1,63}(?<!-)$")
+# Only text made of digits, dots, hex letters, colons and a zone can be an
+# address; anything else skips the (costly, exception-raising) address parse.
+_ADDRESS_LIKE = re.compile(r"^[0-9a-fA-F.:]+(%\w+)?$")
 
 
 def general_name(name: str) -> x509.GeneralName:
@@ -36,10 +39,11 @@ def general_name(name: str) -> x509.GeneralName:
             "names and addresses as strings, like 'localhost' or '127.0.0.1'"
         )
     text = name.strip()
-    try:
-        return x509.IPAddress(ipaddress.ip_address(text))
-    except ValueError:
-        pass
+    if _ADDRESS_LIKE.match(text):
+        try:
+            return x509.IPAddress(ipaddress.ip_address(text))
+        except ValueError:
+            pass
     if "@" in text:
         return _email(name, text)
     return x509.DNSName(dns_name(name))
