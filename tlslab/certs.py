@@ -197,6 +197,7 @@ class CertificateAuthority:
         self.key = check_key(key, "the CA key")
         self.cert = cert
         self.parent = parent
+        self._aki: x509.AuthorityKeyIdentifier | None = None
         Credentials(self.key, cert)  # checks that the key fits the certificate
         constraints = _basic_constraints(cert)
         if constraints is None or not constraints.ca:
@@ -294,8 +295,11 @@ class CertificateAuthority:
         return f"<CertificateAuthority {kind} {self.name!r}>"
 
     def _sign(self, builder: x509.CertificateBuilder) -> x509.Certificate:
-        aki = x509.AuthorityKeyIdentifier.from_issuer_public_key(self.key.public_key())
-        builder = builder.add_extension(aki, critical=False)
+        if self._aki is None:  # the same for every certificate this CA signs
+            self._aki = x509.AuthorityKeyIdentifier.from_issuer_public_key(
+                self.key.public_key()
+            )
+        builder = builder.add_extension(self._aki, critical=False)
         return builder.sign(self.key, signature_hash(self.key))
 
     def intermediate(
@@ -376,15 +380,16 @@ class CertificateAuthority:
         """
         sans = general_names(names)
         leaf_key = _key_or_new(key, key_type)
+        public = leaf_key.public_key()
         start, end = validity(days, not_before, not_after, DEFAULT_LEAF_DAYS)
         builder = _leaf_builder(
             _subject(common_name or str(names[0]).strip(), organization),
             self.cert.subject,
-            leaf_key.public_key(),
+            public,
             sans,
             start,
             end,
-            _key_usage(leaf_key.public_key(), ca=False),
+            _key_usage(public, ca=False),
             _purposes(client, server),
         )
         return Credentials._made_here(leaf_key, self._sign(builder), self.chain)
