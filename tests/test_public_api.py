@@ -5,6 +5,8 @@ from __future__ import annotations
 import subprocess
 import sys
 
+import pytest
+
 import tlslab
 
 
@@ -32,3 +34,18 @@ def test_lazy_name_is_the_module_attribute() -> None:
     from tlslab import server
 
     assert tlslab.serve_greeting is server.serve_greeting
+
+
+def test_submodules_resolve_after_a_bare_import() -> None:
+    """`tlslab.client.CLIENTS` works after `import tlslab` alone, as before."""
+    code = "import tlslab; print(tlslab.client.CLIENTS[0], tlslab.diagnose.REASONS[0])"
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert done.stdout.split()[0] == "twisted"
+
+
+def test_unknown_attribute_is_an_attribute_error() -> None:
+    """A misspelt name raises AttributeError, as for any module."""
+    with pytest.raises(AttributeError, match="no attribute 'serve_greting'"):
+        tlslab.serve_greting  # noqa: B018

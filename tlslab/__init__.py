@@ -124,11 +124,15 @@ if TYPE_CHECKING:
 def __getattr__(name: str) -> object:
     """Load the network, failure-lab and widget names on first use."""
     from importlib import import_module
+    from importlib.util import find_spec
 
-    if name in _LAZY_MODULES:
-        value: object = import_module(f".{name}", __name__)
-    elif name in _LAZY:
-        value = getattr(import_module(_LAZY[name], __name__), name)
+    if name in _LAZY:
+        value: object = getattr(import_module(_LAZY[name], __name__), name)
+    elif name in _LAZY_MODULES or (
+        name.isidentifier() and find_spec(f"{__name__}.{name}") is not None
+    ):
+        # Any submodule, as `tlslab.client.CLIENTS` after a bare `import tlslab`.
+        value = import_module(f".{name}", __name__)
     else:
         raise AttributeError(f"module 'tlslab' has no attribute {name!r}")
     globals()[name] = value
