@@ -33,8 +33,11 @@ $(SSLYZE_VENV)/bin/sslyze:
 	$(PYTHON) -m venv $(SSLYZE_VENV)
 	$(SSLYZE_VENV)/bin/pip install --quiet 'sslyze>=6,<7'
 
+# Jupyter refuses to run as root unless told; containers often run as root.
+ALLOW_ROOT := $(if $(filter 0,$(shell id -u)),--allow-root,)
+
 lab: $(VENV)/.lab-installed
-	$(BIN)/jupyter lab --notebook-dir=notebooks --ServerApp.ip=127.0.0.1
+	$(BIN)/jupyter lab --notebook-dir=notebooks --ServerApp.ip=127.0.0.1 $(ALLOW_ROOT) $(LAB_ARGS)
 
 lint: $(VENV)/.test-installed
 	$(BIN)/ruff check tlslab tests notebooks bench
