@@ -48,9 +48,12 @@ def chromium_executable() -> str:
     return path
 
 
-@pytest.fixture(scope="session")
+# Module scope, not session: Playwright's sync API keeps an asyncio loop
+# running on the main thread while it is open, which would break later tests
+# that run a loop of their own (as a kernel does).
+@pytest.fixture(scope="module")
 def browser(chromium_executable: str) -> Iterator[playwright_api.Browser]:
-    """One headless Chromium for the session, with a fresh temporary profile."""
+    """One headless Chromium for these tests, with a fresh temporary profile."""
     with playwright_api.sync_playwright() as playwright:
         browser = launch_chromium(playwright, chromium_executable)
         yield browser
@@ -67,7 +70,7 @@ def page(browser: playwright_api.Browser) -> Iterator[playwright_api.Page]:
     context.close()
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def lab_server(
     chromium_executable: str, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[LabServer]:
