@@ -10,6 +10,9 @@ Where a built-in type fits too, the tlslab error also derives from it, so
 
 from __future__ import annotations
 
+import traceback
+from pathlib import Path
+
 __all__ = [
     "HandshakeError",
     "InvalidArgument",
@@ -24,8 +27,36 @@ __all__ = [
 ]
 
 
+#: Show tlslab's own frames too when IPython displays a tlslab error.
+FULL_TRACEBACKS = False
+
+_PACKAGE = Path(__file__).resolve().parent
+
+
 class TlslabError(Exception):
     """Base class of every error tlslab raises on purpose."""
+
+    def _render_traceback_(self) -> list[str]:
+        """What IPython (and so Jupyter) shows for this error.
+
+        The learner's own lines up to the call into tlslab, then the message:
+        tlslab's internal frames would only push the explanation off screen.
+        Set ``tlslab.errors.FULL_TRACEBACKS = True`` to see every frame.
+        """
+        frames = traceback.extract_tb(self.__traceback__)
+        if not FULL_TRACEBACKS:
+            kept = []
+            for frame in frames:
+                where = Path(frame.filename).resolve()
+                if _PACKAGE in where.parents:
+                    break  # from here on, tlslab's own workings
+                if not {"IPython", "ipykernel"} & set(where.parts):
+                    kept.append(frame)
+            frames = traceback.StackSummary.from_list(kept)
+        lines = ["Traceback (tlslab's own frames hidden):"]
+        lines += [line.rstrip("\n") for line in frames.format()]
+        lines.append(f"\x1b[0;31m{type(self).__name__}\x1b[0m: {self}")
+        return lines
 
 
 class InvalidArgument(TlslabError, ValueError):
@@ -94,3 +125,7 @@ class HandshakeError(TlslabError, ConnectionError):
         self.client = client
         self.detail = detail
         self.tool_accepted = tool_accepted
+
+    def _render_traceback_(self) -> list[str]:
+        """As for every tlslab error, plus the reason code."""
+        return [*super()._render_traceback_(), f"reason: {self.reason!r}"]
