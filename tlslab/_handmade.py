@@ -104,6 +104,7 @@ class UncheckedCredentials(Credentials):
         object.__setattr__(self, "chain", tuple(self.chain))
 
     def key_pem(self, passphrase: str | bytes | None = None) -> bytes:
+        """The key as unencrypted PKCS#8 PEM, weak as it is."""
         return self.key.private_bytes(
             serialization.Encoding.PEM,
             serialization.PrivateFormat.PKCS8,

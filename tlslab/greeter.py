@@ -169,6 +169,7 @@ class SwappableContext:
         self.context = context
 
     def serverConnectionForTLS(self, tlsProtocol: Any) -> SSL.Connection:
+        """A connection on the current context (reactor thread only)."""
         return SSL.Connection(self.context, None)
 
 
@@ -190,6 +191,7 @@ class GreetingTLS(TLSMemoryBIOProtocol):
     _started = False
 
     def connectionMade(self) -> None:
+        """Start the idle timer for a new connection (reactor thread only)."""
         # TLSMemoryBIOProtocol.makeConnection calls Protocol.makeConnection
         # twice (once itself, once through ProtocolWrapper), so this runs
         # twice per connection; a second timer would outlive the connection
@@ -209,6 +211,7 @@ class GreetingTLS(TLSMemoryBIOProtocol):
         super().connectionMade()
 
     def dataReceived(self, data: bytes) -> None:
+        """Feed bytes to TLS, spotting plain HTTP first (reactor thread only)."""
         if self._first:
             self._first = False
             if data[:1] not in _TLS_RECORD_TYPES:
@@ -297,6 +300,7 @@ class GreetingTLS(TLSMemoryBIOProtocol):
             )
 
     def connectionLost(self, reason: Failure = protocol.connectionDone) -> None:
+        """Record how the connection ended (reactor thread only)."""
         if self._timer.active():
             self._timer.cancel()
         super().connectionLost(reason)
@@ -330,4 +334,5 @@ class GreetingFactory(TLSMemoryBIOFactory):
         self.stopping = False
 
     def logPrefix(self) -> str:
+        """The prefix of this server's lines in Twisted's log."""
         return "tlslab-greeting"
