@@ -24,6 +24,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections import defaultdict
 from collections.abc import Iterator
@@ -49,7 +50,7 @@ for line in sys.stdin:
     request = job["request"].encode()
     start = time.perf_counter()
     for _ in range(job["n"]):
-        with socket.create_connection(("127.0.0.1", job["port"])) as raw:
+        with socket.create_connection(("127.0.0.1", job["port"]), 30) as raw:
             with ctx.wrap_socket(raw, server_hostname="localhost") as tls:
                 if request:
                     tls.sendall(request)
@@ -142,7 +143,14 @@ def _python_server(name: str, code: str, *args: str) -> Server:
             stderr=errors,
             text=True,
         )
-        line = process.stdout.readline() if process.stdout else ""
+        # A server that hangs before printing its port is killed; the read
+        # below then ends.
+        watchdog = threading.Timer(60, process.kill)
+        watchdog.start()
+        try:
+            line = process.stdout.readline() if process.stdout else ""
+        finally:
+            watchdog.cancel()
         if not line.strip().isdigit():
             process.kill()
             process.wait()
@@ -249,10 +257,6 @@ def _servers(folder: Path, kind: str) -> Iterator[tuple[dict[str, Server], Path]
 
 
 def _check_tools() -> None:
-    import tlslab
-
-    if not hasattr(tlslab, "serve_greeting"):
-        raise Unavailable("tlslab.serve_greeting does not exist yet")
     if shutil.which("openssl") is None:
         raise Unavailable("openssl is not installed (apt-get install openssl)")
     try:
@@ -308,11 +312,13 @@ def _profile(folder: Path, settings: Settings) -> list[str]:
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
         )
-        deadline = time.monotonic() + seconds + 1
-        while time.monotonic() < deadline and spy_run.poll() is None:
-            client.batch(server, 20, "1.3")
-        spy_run.wait(30)
-        client.close()
+        try:
+            deadline = time.monotonic() + seconds + 1
+            while time.monotonic() < deadline and spy_run.poll() is None:
+                client.batch(server, 20, "1.3")
+            spy_run.wait(30)
+        finally:
+            client.close()
     if not out.exists():
         return ["py-spy could not attach (it needs ptrace permission)"]
     return _summarise_stacks(out.read_text())

@@ -15,6 +15,7 @@ import re
 import statistics
 import subprocess
 import sys
+import time
 from collections import defaultdict
 from typing import Any
 
@@ -97,12 +98,11 @@ def _python(code: str, *options: str) -> subprocess.CompletedProcess[str]:
         capture_output=True,
         text=True,
         check=True,
+        timeout=300,
     )
 
 
 def _wall(code: str) -> float:
-    import time
-
     start = time.perf_counter()
     _python(code)
     return time.perf_counter() - start

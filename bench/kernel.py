@@ -2,19 +2,34 @@
 
 Widgets send their state to the front end through the kernel, and a kernel's
 memory is what a hub node pays per learner, so those figures come from an
-``ipykernel`` started with ``jupyter_client``, as nbclient starts one.
+``ipykernel`` started with ``jupyter_client``, as nbclient starts one. The
+notebook figures run as the tests run a lesson: nbclient, a fresh kernel, and
+a fresh copy of ``notebooks/`` as its working folder.
 """
 
 from __future__ import annotations
 
 import json
+import shutil
 import subprocess
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-__all__ = ["kernel_rss", "run_json", "running_kernel"]
+from .common import ROOT
+
+__all__ = [
+    "NOTEBOOKS",
+    "copy_notebooks",
+    "kernel_rss",
+    "notebook_client",
+    "run_json",
+    "running_kernel",
+]
+
+NOTEBOOKS = ROOT / "notebooks"
 
 
 @contextmanager
@@ -59,3 +74,28 @@ def kernel_rss(manager: Any) -> int:
     import psutil
 
     return psutil.Process(manager.provisioner.pid).memory_info().rss
+
+
+def copy_notebooks(scratch: Path) -> Path:
+    """A fresh copy of ``notebooks/`` under ``scratch``, with no ``work/`` in it."""
+    workdir = scratch / f"run-{time.monotonic_ns()}"
+    shutil.copytree(NOTEBOOKS, workdir, ignore=shutil.ignore_patterns("work"))
+    return workdir
+
+
+def notebook_client(notebook: Any, workdir: Path) -> Any:
+    """An nbclient runner for ``notebook`` in a python3 kernel working in ``workdir``.
+
+    Start its kernel with ``client.setup_kernel(stderr=subprocess.DEVNULL)``
+    and run cells with ``client.execute_cell``; each cell may take 300 s.
+    """
+    from nbclient import NotebookClient
+
+    client = NotebookClient(
+        notebook,
+        timeout=300,
+        kernel_name="python3",
+        resources={"metadata": {"path": str(workdir)}},
+    )
+    client.reset_execution_trackers()
+    return client

@@ -15,13 +15,15 @@ import subprocess
 import tempfile
 import time
 from pathlib import Path
+from statistics import median_high
 from typing import Any
 
-from .common import ROOT, Settings, Unavailable, row
+from .common import Settings, row
+from .kernel import NOTEBOOKS, copy_notebooks, notebook_client
 
 AREA = "memory"
 TITLE = "Memory of a learner's kernel"
-LESSON = ROOT / "notebooks" / "04-greeting-server.ipynb"
+LESSON = NOTEBOOKS / "04-greeting-server.ipynb"
 TARGET_MB = 100.0
 
 
@@ -35,10 +37,8 @@ def _peak(pid: int) -> int:
 def _one_kernel(scratch: Path) -> dict[str, dict[str, float]]:
     import nbformat
     import psutil
-    from nbclient import NotebookClient
 
-    workdir = scratch / f"run-{time.monotonic_ns()}"
-    shutil.copytree(LESSON.parent, workdir, ignore=shutil.ignore_patterns("work"))
+    workdir = copy_notebooks(scratch)
     lesson = nbformat.read(workdir / LESSON.name, as_version=4)
     new = nbformat.v4.new_code_cell
     steps = [
@@ -49,13 +49,7 @@ def _one_kernel(scratch: Path) -> dict[str, dict[str, float]]:
     ]
     notebook = nbformat.v4.new_notebook()
     notebook.cells = [cell for _, cells in steps for cell in cells]
-    client = NotebookClient(
-        notebook,
-        timeout=300,
-        kernel_name="python3",
-        resources={"metadata": {"path": str(workdir)}},
-    )
-    client.reset_execution_trackers()
+    client = notebook_client(notebook, workdir)
     found: dict[str, dict[str, float]] = {}
     with client.setup_kernel(stderr=subprocess.DEVNULL):
         process = psutil.Process(client.km.provisioner.pid)
@@ -77,17 +71,16 @@ def _one_kernel(scratch: Path) -> dict[str, dict[str, float]]:
 
 def run(settings: Settings) -> tuple[list[dict[str, Any]], list[str], dict[str, Any]]:
     """Measure a kernel's memory at each step, in fresh kernels."""
-    if not LESSON.exists():
-        raise Unavailable(f"{LESSON.name} does not exist yet")
     runs = []
     with tempfile.TemporaryDirectory() as folder:
         for _ in range(settings.pick(3, 1)):
             runs.append(_one_kernel(Path(folder)))
-    rows = []
+    rows, uss_medians = [], []
     for label in runs[0]:
         rss = [r[label]["rss"] for r in runs]
-        uss = sorted(r[label]["uss"] for r in runs)[len(runs) // 2]
-        peak = sorted(r[label]["peak"] for r in runs)[len(runs) // 2]
+        uss = median_high(r[label]["uss"] for r in runs)
+        peak = median_high(r[label]["peak"] for r in runs)
+        uss_medians.append(uss)
         line = row(
             f"kernel RSS, {label}",
             rss,
@@ -114,9 +107,7 @@ def run(settings: Settings) -> tuple[list[dict[str, Any]], list[str], dict[str, 
         "labels": [r["metric"].replace("kernel RSS, ", "") for r in rows],
         "series": {
             "RSS": [r["median"] for r in rows],
-            "USS": [
-                sorted(x[key]["uss"] for x in runs)[len(runs) // 2] for key in runs[0]
-            ],
+            "USS": uss_medians,
         },
         "hline": TARGET_MB,
         "horizontal": True,

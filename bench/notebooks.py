@@ -10,18 +10,18 @@ The empty notebook and the lessons take turns in every round.
 from __future__ import annotations
 
 import shutil
-import statistics
 import subprocess
 import tempfile
 import time
 from pathlib import Path
+from statistics import median
 from typing import Any
 
-from .common import ROOT, Settings, Unavailable, ratio, row
+from .common import Settings, ratio, row
+from .kernel import NOTEBOOKS, copy_notebooks, kernel_rss, notebook_client
 
 AREA = "notebooks"
 TITLE = "Notebook run times"
-NOTEBOOKS = ROOT / "notebooks"
 EMPTY = "(empty notebook)"
 
 
@@ -33,23 +33,14 @@ def lessons() -> list[Path]:
 def run_notebook(path: Path | None, scratch: Path) -> dict[str, Any]:
     """Run one notebook (None: an empty one) in a fresh kernel; time its parts."""
     import nbformat
-    import psutil
-    from nbclient import NotebookClient
 
-    workdir = scratch / f"run-{time.monotonic_ns()}"
-    shutil.copytree(NOTEBOOKS, workdir, ignore=shutil.ignore_patterns("work"))
+    workdir = copy_notebooks(scratch)
     if path is None:
         notebook = nbformat.v4.new_notebook()
     else:
         notebook = nbformat.read(workdir / path.name, as_version=4)
     begin = time.perf_counter()
-    client = NotebookClient(
-        notebook,
-        timeout=300,
-        kernel_name="python3",
-        resources={"metadata": {"path": str(workdir)}},
-    )
-    client.reset_execution_trackers()
+    client = notebook_client(notebook, workdir)
     with client.setup_kernel(stderr=subprocess.DEVNULL):
         started = time.perf_counter()
         cells = []
@@ -58,7 +49,7 @@ def run_notebook(path: Path | None, scratch: Path) -> dict[str, Any]:
             client.execute_cell(cell, index)
             cells.append(time.perf_counter() - cell_begin)
         finished = time.perf_counter()
-        rss = psutil.Process(client.km.provisioner.pid).memory_info().rss
+        rss = kernel_rss(client.km)
     end = time.perf_counter()
     shutil.rmtree(workdir, ignore_errors=True)
     sources = [
@@ -80,8 +71,6 @@ def run_notebook(path: Path | None, scratch: Path) -> dict[str, Any]:
 def run(settings: Settings) -> tuple[list[dict[str, Any]], list[str], dict[str, Any]]:
     """Run every lesson and the empty notebook in alternation."""
     paths = lessons()
-    if not paths:
-        raise Unavailable("no notebooks/NN-*.ipynb yet")
     rounds = settings.pick(3, 1)
     names = [EMPTY] + [p.stem for p in paths]
     by_name = {p.stem: p for p in paths}
@@ -106,10 +95,6 @@ def run(settings: Settings) -> tuple[list[dict[str, Any]], list[str], dict[str, 
     return rows, notes, details
 
 
-def _median(values: list[float]) -> float:
-    return statistics.median(values)
-
-
 def _summary(
     runs: dict[str, list[dict[str, Any]]], paths: list[Path]
 ) -> tuple[list[dict[str, Any]], list[str], dict[str, Any]]:
@@ -122,7 +107,7 @@ def _summary(
         totals = [r["total"] for r in runs[name]]
         cells = [sum(r["cells"]) for r in runs[name]]
         starts = [r["kernel_start"] for r in runs[name]]
-        rss = _median([r["rss"] for r in runs[name]]) / 1e6
+        rss = median([r["rss"] for r in runs[name]]) / 1e6
         rows.append(
             row(
                 name,
@@ -131,12 +116,12 @@ def _summary(
                 scale=1,
                 peer="empty notebook",
                 peer_samples=empty,
-                note=f"cells {_median(cells):.1f} s, kernel start "
-                f"{_median(starts):.1f} s, kernel RSS at end {rss:.0f} MB",
+                note=f"cells {median(cells):.1f} s, kernel start "
+                f"{median(starts):.1f} s, kernel RSS at end {rss:.0f} MB",
             )
         )
         per_cell = [
-            _median([r["cells"][i] for r in runs[name]])
+            median([r["cells"][i] for r in runs[name]])
             for i in range(len(runs[name][0]["cells"]))
         ]
         sources = runs[name][0]["sources"]
@@ -146,9 +131,9 @@ def _summary(
             + "; ".join(f"#{i + 1} `{sources[i]}` {per_cell[i]:.2f} s" for i in slow)
         )
         details["notebooks"][name] = {
-            "total_s": _median(totals),
-            "cells_s": _median(cells),
-            "kernel_start_s": _median(starts),
+            "total_s": median(totals),
+            "cells_s": median(cells),
+            "kernel_start_s": median(starts),
             "rss_mb": rss,
             "per_cell_s": per_cell,
         }
@@ -182,10 +167,10 @@ def _summary(
         "labels": labels,
         "series": {
             "cells": [0.0] + [details["notebooks"][n]["cells_s"] for n in labels[1:]],
-            "whole run": [_median(empty)]
+            "whole run": [median(empty)]
             + [details["notebooks"][n]["total_s"] for n in labels[1:]],
         },
-        "hline": _median(empty),
+        "hline": median(empty),
         "horizontal": True,
     }
     details["plot"] = plot

@@ -13,7 +13,7 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from .common import Settings, Unavailable, row
+from .common import Settings, row
 from .kernel import run_json, running_kernel
 
 AREA = "reading"
@@ -38,13 +38,11 @@ def times(fn, n=N):
         out.append(time.perf_counter() - start)
     return out
 
-fn_describe = getattr(tlslab, "describe")
-fn_lint = getattr(tlslab, "lint")
 res = {}
-fn_describe(site.cert), fn_lint(site.cert), widgets.inspect(site)
-res["describe(leaf certificate)"] = times(lambda: fn_describe(site.cert))
-res["describe(credentials: leaf + chain + key)"] = times(lambda: fn_describe(site))
-res["lint(leaf certificate)"] = times(lambda: fn_lint(site.cert))
+tlslab.describe(site.cert), tlslab.lint(site.cert), widgets.inspect(site)
+res["describe(leaf certificate)"] = times(lambda: tlslab.describe(site.cert))
+res["describe(credentials: leaf + chain + key)"] = times(lambda: tlslab.describe(site))
+res["lint(leaf certificate)"] = times(lambda: tlslab.lint(site.cert))
 res["widgets.inspect(site): a new inspector"] = times(lambda: widgets.inspect(site))
 res["CertificateBuilder(ca): a new builder"] = times(
     lambda: widgets.CertificateBuilder(inter), max(3, N // 3))
@@ -82,10 +80,6 @@ print(json.dumps({"times": res, "issued": issued}))
 
 def run(settings: Settings) -> tuple[list[dict[str, Any]], list[str], dict[str, Any]]:
     """Time describe, lint, the inspector and each builder field change."""
-    import importlib.util
-
-    if importlib.util.find_spec("tlslab.widgets") is None:
-        raise Unavailable("tlslab.widgets does not exist yet")
     n = settings.pick(30, 3)
     with (
         tempfile.TemporaryDirectory() as folder,

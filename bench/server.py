@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from .common import Settings, Unavailable, row
+from .common import Settings, row
 
 AREA = "server"
 TITLE = "Server start, stop and first greeting"
@@ -40,8 +40,6 @@ def run(settings: Settings) -> tuple[list[dict[str, Any]], list[str], dict[str, 
     """Time start, stop, a crochet round trip and start-to-first-greeting."""
     import tlslab
 
-    if not hasattr(tlslab, "serve_greeting"):
-        raise Unavailable("tlslab.serve_greeting does not exist yet")
     serve, fetch = tlslab.serve_greeting, tlslab.fetch_greeting
     from tlslab import reactor as background
 

@@ -48,6 +48,19 @@ def no_san_credentials(issuer: tlslab.CertificateAuthority) -> tlslab.Credential
     return tlslab.Credentials(key, cert, issuer.chain)
 
 
+def expired_credentials(
+    issuer: tlslab.CertificateAuthority, name: str, *, client: bool = False
+) -> tlslab.Credentials:
+    """A leaf for ``name`` from ``issuer``, valid for a week until yesterday."""
+    now = dt.datetime.now(dt.timezone.utc)
+    return issuer.issue(
+        name,
+        client=client,
+        not_before=now - dt.timedelta(days=8),
+        not_after=now - dt.timedelta(days=1),
+    )
+
+
 @contextmanager
 def plain_tcp_server(reply: bytes | None) -> Iterator[tuple[str, int]]:
     """A loopback TCP server that sends ``reply`` to each client and closes,

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import shutil
 import subprocess
 from collections.abc import Iterator
 
 import pytest
-from network_helpers import free_port, no_san_credentials
+from network_helpers import expired_credentials, free_port, no_san_credentials
 
 import tlslab
 
@@ -125,12 +124,7 @@ def test_tool_expired(
     tool: str,
 ) -> None:
     """An expired server certificate gives reason 'expired' with the tools too."""
-    now = dt.datetime.now(dt.timezone.utc)
-    old = intermediate.issue(
-        "localhost",
-        not_before=now - dt.timedelta(days=9),
-        not_after=now - dt.timedelta(days=1),
-    )
+    old = expired_credentials(intermediate, "localhost")
     with (
         tlslab.serve_greeting(old) as server,
         pytest.raises(tlslab.HandshakeError) as caught,

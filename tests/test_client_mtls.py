@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import warnings
 from collections.abc import Iterator
 
 import pytest
+from network_helpers import expired_credentials
 
 import tlslab
 
@@ -105,13 +105,7 @@ def test_expired_client_certificate_rejected(
     intermediate: tlslab.CertificateAuthority,
 ) -> None:
     """An expired client certificate is refused with 'client-cert-rejected'."""
-    now = dt.datetime.now(dt.timezone.utc)
-    old = intermediate.issue(
-        "bob",
-        client=True,
-        not_before=now - dt.timedelta(days=10),
-        not_after=now - dt.timedelta(days=1),
-    )
+    old = expired_credentials(intermediate, "bob", client=True)
     mtls.clear_events()
     with pytest.raises(tlslab.HandshakeError) as caught:
         tlslab.fetch_greeting(mtls, trust=ca, client=old)
@@ -134,13 +128,7 @@ def test_server_event_says_why_the_client_was_rejected(
     intermediate: tlslab.CertificateAuthority,
 ) -> None:
     """The server's event for an expired client certificate says it expired."""
-    now = dt.datetime.now(dt.timezone.utc)
-    old = intermediate.issue(
-        "carol",
-        client=True,
-        not_before=now - dt.timedelta(days=10),
-        not_after=now - dt.timedelta(days=1),
-    )
+    old = expired_credentials(intermediate, "carol", client=True)
     with pytest.raises(tlslab.HandshakeError):
         tlslab.fetch_greeting(mtls, trust=ca, client=old, via="ssl")
     assert "certificate has expired" in mtls.events[-1].detail

@@ -204,62 +204,46 @@ def test_encrypted_key_file_is_described_without_passphrase(site, tmp_path) -> N
     assert tlslab.describe(path)["Encrypted"].value == "yes"
 
 
-def test_unknown_extension_is_shown_raw() -> None:
-    """An extension tlslab does not know shows its bytes in hex."""
+def _self_signed_with(*extensions: x509.ExtensionType) -> x509.Certificate:
+    """A bare self-signed certificate carrying only ``extensions``.
+
+    Built by hand because tlslab's builders add no AIA, CRL points or
+    private extensions.
+    """
     key = tlslab.new_key()
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "odd")])
     now = dt.datetime.now(dt.timezone.utc)
-    oid = x509.ObjectIdentifier("1.3.6.1.4.1.55555.1")
-    cert = (
+    builder = (
         x509.CertificateBuilder()
         .subject_name(name)
         .issuer_name(name)
         .public_key(key.public_key())
-        .serial_number(1)
+        .serial_number(x509.random_serial_number())
         .not_valid_before(now)
         .not_valid_after(now + dt.timedelta(days=1))
-        .add_extension(x509.UnrecognizedExtension(oid, b"\x04\x02hi"), critical=False)
-        .sign(key, hashes.SHA256())
     )
+    for extension in extensions:
+        builder = builder.add_extension(extension, critical=False)
+    return builder.sign(key, hashes.SHA256())
+
+
+def test_unknown_extension_is_shown_raw() -> None:
+    """An extension tlslab does not know shows its bytes in hex."""
+    oid = x509.ObjectIdentifier("1.3.6.1.4.1.55555.1")
+    cert = _self_signed_with(x509.UnrecognizedExtension(oid, b"\x04\x02hi"))
     field = tlslab.describe(cert)["Extension 1.3.6.1.4.1.55555.1"]
     assert field.value == "04:02:68:69"
 
 
 def test_aia_and_crl_points_are_explained() -> None:
     """AIA and CRL distribution points show their URLs."""
-    key = tlslab.new_key()
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "web")])
-    now = dt.datetime.now(dt.timezone.utc)
     url = x509.UniformResourceIdentifier
-    cert = (
-        x509.CertificateBuilder()
-        .subject_name(name)
-        .issuer_name(name)
-        .public_key(key.public_key())
-        .serial_number(2)
-        .not_valid_before(now)
-        .not_valid_after(now + dt.timedelta(days=1))
-        .add_extension(
-            x509.AuthorityInformationAccess(
-                [
-                    x509.AccessDescription(
-                        AuthorityInformationAccessOID.OCSP, url("http://ocsp.lab.test")
-                    )
-                ]
-            ),
-            critical=False,
-        )
-        .add_extension(
-            x509.CRLDistributionPoints(
-                [
-                    x509.DistributionPoint(
-                        [url("http://crl.lab.test/ca.crl")], None, None, None
-                    )
-                ]
-            ),
-            critical=False,
-        )
-        .sign(key, hashes.SHA256())
+    ocsp = x509.AccessDescription(
+        AuthorityInformationAccessOID.OCSP, url("http://ocsp.lab.test")
+    )
+    crl = x509.DistributionPoint([url("http://crl.lab.test/ca.crl")], None, None, None)
+    cert = _self_signed_with(
+        x509.AuthorityInformationAccess([ocsp]), x509.CRLDistributionPoints([crl])
     )
     desc = tlslab.describe(cert)
     assert "URI:http://ocsp.lab.test" in desc["Authority information access"].value

@@ -44,28 +44,34 @@ def _names_listed(request: urllib.request.Request) -> set[str]:
             time.sleep(0.2)
 
 
+def _printed_url(log: Path, lab: subprocess.Popen[bytes]) -> re.Match[str] | None:
+    """The URL `make lab` writes to ``log``, waiting for it (90 s at most)."""
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        exited = lab.poll() is not None
+        found = URL.search(log.read_text(errors="replace"))
+        if found or exited:
+            return found
+        time.sleep(0.2)
+    return None
+
+
 def test_make_lab_serves_the_lessons(tmp_path: Path) -> None:
     """`make lab` prints a URL whose server lists the lesson notebooks."""
     env = dict(os.environ, JUPYTER_RUNTIME_DIR=str(tmp_path / "runtime"))
     command = ["make", "--no-print-directory", "lab"]
-    lab = subprocess.Popen(
-        [*command, "LAB_ARGS=--ServerApp.port=0 --no-browser"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-        start_new_session=True,
-    )
+    log = tmp_path / "make-lab.log"
+    with log.open("wb") as out:
+        lab = subprocess.Popen(
+            [*command, "LAB_ARGS=--ServerApp.port=0 --no-browser"],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
     try:
-        found = None
-        deadline = time.monotonic() + 90
-        assert lab.stdout is not None
-        while found is None and time.monotonic() < deadline:
-            line = lab.stdout.readline()
-            if not line:
-                break
-            found = URL.search(line)
+        found = _printed_url(log, lab)
         assert found, "make lab printed no URL"
         base, token = found.groups()
         request = urllib.request.Request(

@@ -6,6 +6,7 @@ import socket
 
 import pytest
 from cryptography import x509
+from network_helpers import expired_credentials
 
 import tlslab
 
@@ -113,14 +114,7 @@ def test_reload_to_expired_is_refused_by_clients(
     intermediate: tlslab.CertificateAuthority,
 ) -> None:
     """Reloading an expired certificate shows at the next connection."""
-    import datetime as dt
-
-    now = dt.datetime.now(dt.timezone.utc)
-    stale = intermediate.issue(
-        "localhost",
-        not_before=now - dt.timedelta(days=9),
-        not_after=now - dt.timedelta(days=1),
-    )
+    stale = expired_credentials(intermediate, "localhost")
     with tlslab.serve_greeting(site) as server:
         server.reload(stale)
         with pytest.raises(tlslab.HandshakeError) as caught:

@@ -23,13 +23,9 @@ def builder(ca):
     tlslab.stop_all()
 
 
-def _sans(creds: tlslab.Credentials) -> list[str]:
-    return creds.names
-
-
 def test_first_result_is_issued_at_once(builder) -> None:
     """A new builder already holds credentials for localhost and 127.0.0.1."""
-    assert _sans(builder.result) == ["localhost", "127.0.0.1"]
+    assert builder.result.names == ["localhost", "127.0.0.1"]
 
 
 def test_a_change_reissues_without_a_new_key(builder) -> None:
@@ -197,3 +193,10 @@ def test_a_change_clears_the_last_try(builder) -> None:
     builder.try_button.click()
     builder.common_name.value = "changed.localhost"
     assert builder.try_result.value == ""
+
+
+def test_try_it_refuses_while_the_form_is_invalid(builder) -> None:
+    """With an invalid field, "try it" says to fix the form, not test the old one."""
+    builder.names.value = "bad name.test"
+    builder.try_button.click()
+    assert "fix the field" in builder.try_result.value

@@ -100,6 +100,7 @@ _LAZY = {
     "CertificateInspector": ".widgets",
     "ServerPanel": ".widgets",
 }
+# Listed by dir(tlslab); every submodule loads on first attribute access.
 _LAZY_MODULES = ("scenarios", "widgets")
 
 if TYPE_CHECKING:
@@ -128,9 +129,7 @@ def __getattr__(name: str) -> object:
 
     if name in _LAZY:
         value: object = getattr(import_module(_LAZY[name], __name__), name)
-    elif name in _LAZY_MODULES or (
-        name.isidentifier() and find_spec(f"{__name__}.{name}") is not None
-    ):
+    elif name.isidentifier() and find_spec(f"{__name__}.{name}") is not None:
         # Any submodule, as `tlslab.client.CLIENTS` after a bare `import tlslab`.
         value = import_module(f".{name}", __name__)
     else:

@@ -80,11 +80,11 @@ def validity(
     end = _as_utc(not_after, "not_after") if not_after is not None else None
     span = dt.timedelta(days=default_days if days is None else days)
     if start is None:
-        start = end - span if end is not None and days is not None else None
-        if start is None:
-            start = _utcnow() - _BACKDATE
-            if end is not None and end <= start:
-                start = end - span
+        start = _utcnow() - _BACKDATE
+        # Counted back from an explicit end: when days= says so, or when the
+        # end lies in the past (a certificate that has already expired).
+        if end is not None and (days is not None or end <= start):
+            start = end - span
     if end is None:
         end = start + span
     if end <= start:
@@ -151,6 +151,31 @@ def _leaf_builder(
         .add_extension(x509.BasicConstraints(ca=False, path_length=None), True)
         .add_extension(usage, critical=True)
         .add_extension(x509.ExtendedKeyUsage(purposes), critical=False)
+        .add_extension(
+            x509.SubjectKeyIdentifier.from_public_key(public_key), critical=False
+        )
+    )
+
+
+def _ca_builder(
+    subject: x509.Name,
+    issuer: x509.Name,
+    public_key: Any,
+    start: dt.datetime,
+    end: dt.datetime,
+    path_length: int | None,
+) -> x509.CertificateBuilder:
+    """A CA certificate's fields; the signer adds the authority key id."""
+    return (
+        x509.CertificateBuilder()
+        .subject_name(subject)
+        .issuer_name(issuer)
+        .public_key(public_key)
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(start)
+        .not_valid_after(end)
+        .add_extension(x509.BasicConstraints(True, path_length), critical=True)
+        .add_extension(_key_usage(public_key, ca=True), critical=True)
         .add_extension(
             x509.SubjectKeyIdentifier.from_public_key(public_key), critical=False
         )
@@ -240,21 +265,10 @@ class CertificateAuthority:
         start, end = validity(days, not_before, not_after, DEFAULT_CA_DAYS)
         public = ca_key.public_key()
         ski = x509.SubjectKeyIdentifier.from_public_key(public)
-        builder = (
-            x509.CertificateBuilder()
-            .subject_name(name)
-            .issuer_name(name)
-            .public_key(public)
-            .serial_number(x509.random_serial_number())
-            .not_valid_before(start)
-            .not_valid_after(end)
-            .add_extension(x509.BasicConstraints(True, path_length), critical=True)
-            .add_extension(_key_usage(public, ca=True), critical=True)
-            .add_extension(ski, critical=False)
-            .add_extension(
-                x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(ski),
-                critical=False,
-            )
+        builder = _ca_builder(name, name, public, start, end, path_length)
+        builder = builder.add_extension(
+            x509.AuthorityKeyIdentifier.from_issuer_subject_key_identifier(ski),
+            critical=False,
         )
         cert = builder.sign(ca_key, signature_hash(ca_key))
         return cls(ca_key, cert)
@@ -332,20 +346,13 @@ class CertificateAuthority:
             )
         ca_key = _key_or_new(key, key_type)
         start, end = validity(days, not_before, not_after, DEFAULT_CA_DAYS)
-        public = ca_key.public_key()
-        builder = (
-            x509.CertificateBuilder()
-            .subject_name(_subject(common_name, organization))
-            .issuer_name(self.cert.subject)
-            .public_key(public)
-            .serial_number(x509.random_serial_number())
-            .not_valid_before(start)
-            .not_valid_after(end)
-            .add_extension(x509.BasicConstraints(True, path_length), critical=True)
-            .add_extension(_key_usage(public, ca=True), critical=True)
-            .add_extension(
-                x509.SubjectKeyIdentifier.from_public_key(public), critical=False
-            )
+        builder = _ca_builder(
+            _subject(common_name, organization),
+            self.cert.subject,
+            ca_key.public_key(),
+            start,
+            end,
+            path_length,
         )
         return CertificateAuthority(ca_key, self._sign(builder), parent=self)
 

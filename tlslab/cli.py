@@ -6,7 +6,6 @@ Also reachable as ``python -m tlslab``. The command prints; the library does not
 from __future__ import annotations
 
 import argparse
-import sys
 from collections.abc import Sequence
 
 from .doctor import check_setup, environment
@@ -44,7 +43,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     Args:
         argv: The arguments after the program name (``sys.argv[1:]`` if None).
     """
-    args = _parser().parse_args(argv)
+    parser = _parser()
+    args = parser.parse_args(argv)
     if args.command == "doctor":
         print(environment())
         print()
@@ -54,9 +54,5 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "version":
         print(environment())
         return 0
-    _parser().print_help()
+    parser.print_help()
     return 2
-
-
-if __name__ == "__main__":
-    sys.exit(main())

@@ -117,15 +117,4 @@ def fetch(req: Request, client: str) -> Greeting:
         raise req.fail(client, str(exc) or type(exc).__name__) from None
     finally:
         sock.close()
-    chain = req.known_chain or sent
-    req.check_identity(client, chain)
-    return Greeting(
-        data=data,
-        client=client,
-        tls_version=version,
-        cipher=cipher,
-        peer_chain=chain,
-        hostname=req.hostname,
-        address=(req.host, req.port),
-        verified=req.verify,
-    )
+    return req.greeting(client, data, version, cipher, req.known_chain or sent)

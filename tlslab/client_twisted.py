@@ -53,7 +53,6 @@ class _FailClosedIdentity:
         self._inner = inner
         self._hostname = req.hostname
         self._is_ip = req.is_ip
-        self._req = req
         self.verify_code: int | None = None
         self.reason: str | None = None
         self.connection: SSL.Connection | None = None
@@ -80,7 +79,7 @@ class _FailClosedIdentity:
         check = (
             verify_certificate_ip_address
             if self._is_ip
-            else (verify_certificate_hostname)
+            else verify_certificate_hostname
         )
         try:
             check(leaf, self._hostname)
@@ -267,13 +266,6 @@ def fetch(req: Request) -> Greeting:
         if type(exc).__module__.startswith("twisted."):
             raise req.fail("twisted", str(exc) or type(exc).__name__) from None
         raise
-    return Greeting(
-        data=data,
-        client="twisted",
-        tls_version=info["tls_version"],
-        cipher=info["cipher"],
-        peer_chain=list(info["chain"]),
-        hostname=req.hostname,
-        address=(req.host, req.port),
-        verified=req.verify,
+    return req.greeting(
+        "twisted", data, info["tls_version"], info["cipher"], info["chain"]
     )

@@ -17,13 +17,14 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.serialization import pkcs12
 
 from .errors import InvalidArgument, KeyMismatchError, LoadError
-from .keys import PrivateKey, check_key, key_name, key_to_pem
+from .keys import PrivateKey, check_key, encryption_for, key_name, key_to_pem
 from .pemfiles import (
     certificates_in,
     key_in,
     read_certificates,
     read_key,
     read_source,
+    shown,
     split_pem,
     write_files,
 )
@@ -218,18 +219,7 @@ class Credentials:
         The bundle is encrypted with ``passphrase`` using AES-256 (PBES2);
         without one it is unencrypted, which some tools refuse.
         """
-        if passphrase is None:
-            encryption: serialization.KeySerializationEncryption = (
-                serialization.NoEncryption()
-            )
-        else:
-            data = passphrase.encode() if isinstance(passphrase, str) else passphrase
-            if not data:
-                raise InvalidArgument(
-                    "the passphrase is empty; pass a non-empty passphrase, or "
-                    "passphrase=None for an unencrypted bundle"
-                )
-            encryption = serialization.BestAvailableEncryption(data)
+        encryption = encryption_for(passphrase, "an unencrypted bundle")
         label = (name or (self.names[0] if self.names else "tlslab")).encode()
         return pkcs12.serialize_key_and_certificates(
             label, self.key, self.cert, list(self.chain) or None, encryption
@@ -310,7 +300,7 @@ def _assemble(
         raise AssertionError("unreachable")
     elif not any("PRIVATE KEY" in b.label for b in split_pem(data)):
         raise LoadError(
-            f"{name!r} holds a certificate but no private key, so it cannot "
+            f"{shown(name)} holds a certificate but no private key, so it cannot "
             "serve TLS (the mistake behind PrivateCertificate.loadPEM's opaque "
             "OpenSSL error); pass the key file too, as key='...', or save both "
             "with Credentials.save()",
@@ -333,7 +323,7 @@ def _order(
     first = certs[0]
     raise KeyMismatchError(
         f"the private key ({key_name(private)}) does not belong to any "
-        f"certificate in {name!r} (the first is for "
+        f"certificate in {shown(name)} (the first is for "
         f"{first.subject.rfc4514_string()!r}); pass the key that was made "
         "with this certificate, or issue a new certificate for this key"
     )

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from cryptography import x509
+from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import dsa, ec, ed448, ed25519, rsa
 from cryptography.x509.oid import ExtensionOID, NameOID
@@ -651,27 +652,45 @@ def describe_key(key: Any, *, title: str = "Private key") -> Description:
     return Description(title, "key", fields)
 
 
+def chain_role(cert: x509.Certificate) -> str:
+    """A certificate's place in a chain: "root", "CA", "self-signed" or "leaf"."""
+    try:
+        is_ca = cert.extensions.get_extension_for_class(x509.BasicConstraints).value.ca
+    except x509.ExtensionNotFound:
+        is_ca = False
+    if cert.issuer == cert.subject:
+        return "root" if is_ca else "self-signed"
+    return "CA" if is_ca else "leaf"
+
+
+def chain_link(cert: x509.Certificate, following: x509.Certificate | None) -> str:
+    """How ``cert`` links to the certificate after it in a chain, in words.
+
+    ``following`` is None for the last certificate sent; a self-signed last
+    certificate needs no link, so the answer is then "".
+    """
+    if following is None:
+        if cert.issuer == cert.subject:
+            return ""
+        return "its issuer is not included: clients must already trust it"
+    if cert.issuer != following.subject:
+        return "the next certificate is not its issuer: the order is wrong"
+    try:
+        cert.verify_directly_issued_by(following)
+    except (ValueError, TypeError, InvalidSignature):
+        return "issuer name matches but the signature does not verify"
+    return "signed by the next certificate"
+
+
 def _chain_parts(
     certs: Sequence[x509.Certificate], now: dt.datetime | None
 ) -> list[Description]:
     parts = []
     for index, cert in enumerate(certs):
         name = _common_name(cert.subject) or _name_text(cert.subject)
-        role = "CA" if _is_ca(cert) else "leaf"
-        if cert.issuer == cert.subject:
-            role = "root" if _is_ca(cert) else "self-signed"
-        parts.append(
-            describe_certificate(cert, title=f"[{index}] {role}: {name!r}", now=now)
-        )
+        title = f"[{index}] {chain_role(cert)}: {name!r}"
+        parts.append(describe_certificate(cert, title=title, now=now))
     return parts
-
-
-def _is_ca(cert: x509.Certificate) -> bool:
-    try:
-        ext = cert.extensions.get_extension_for_class(x509.BasicConstraints)
-    except x509.ExtensionNotFound:
-        return False
-    return ext.value.ca
 
 
 def describe_chain(
@@ -710,7 +729,7 @@ def describe_credentials(creds: Any, *, now: dt.datetime | None = None) -> Descr
 def describe_ca(ca: Any, *, now: dt.datetime | None = None) -> Description:
     """Describe a certificate authority: its key's facts and its certificates."""
     kind = "root" if ca.parent is None else "intermediate"
-    certs = [*ca.chain, ca.root] if ca.parent else [ca.cert]
+    certs = [*ca.chain, ca.root]  # a root's chain is empty: just its certificate
     return Description(
         f"Certificate authority {ca.name!r} ({kind})",
         "ca",
@@ -767,7 +786,7 @@ def describe(obj: Any, *, now: dt.datetime | None = None) -> Description:
 
 def _describe_source(source: Any, now: dt.datetime | None) -> Description:
     from .credentials import load
-    from .pemfiles import certificates_in, read_csr, read_source, split_pem
+    from .pemfiles import certificates_in, key_in, read_csr, read_source, split_pem
 
     data, name = read_source(source)
     labels = {block.label for block in split_pem(data)}
@@ -780,12 +799,11 @@ def _describe_source(source: Any, now: dt.datetime | None) -> Description:
         except PassphraseError:
             pass  # encrypted: describe the certificates alone
     certs = certificates_in(data, name, allow_empty=has_key)
+    if len(certs) > 1:
+        return describe_chain(certs, now=now)
     if certs:
-        desc = describe_chain(certs, now=now) if len(certs) > 1 else None
-        return desc or describe_certificate(certs[0], now=now)
+        return describe_certificate(certs[0], now=now)
     try:
-        from .pemfiles import key_in
-
         return describe_key(key_in(data, name))
     except PassphraseError:
         return Description(

@@ -170,6 +170,12 @@ def _who(cert: x509.Certificate) -> str:
     return repr(cert.subject.rfc4514_string() or "an empty subject")
 
 
+def _the_certificate(cert: x509.Certificate | None) -> str:
+    """How messages name ``cert``: the certificate and its subject, or the
+    server's certificate when the client could not say which one."""
+    return f"the certificate {_who(cert)}" if cert else "the server's certificate"
+
+
 def _first_missing_issuer(chain: Sequence[x509.Certificate]) -> int | None:
     """Index of the first sent certificate whose issuer was not sent too."""
     subjects = {c.subject for c in chain}
@@ -229,6 +235,12 @@ def _false_issuer(chain: Sequence[x509.Certificate]) -> x509.Certificate | None:
     return None
 
 
+_SERVER_USAGES = {
+    ExtendedKeyUsageOID.SERVER_AUTH,
+    ExtendedKeyUsageOID.ANY_EXTENDED_KEY_USAGE,
+}
+
+
 def _not_for_servers(chain: Sequence[x509.Certificate]) -> x509.Certificate | None:
     """The first certificate whose extendedKeyUsage excludes serverAuth."""
     for cert in chain:
@@ -236,11 +248,7 @@ def _not_for_servers(chain: Sequence[x509.Certificate]) -> x509.Certificate | No
             usages = cert.extensions.get_extension_for_class(x509.ExtendedKeyUsage)
         except x509.ExtensionNotFound:
             continue
-        allowed = {
-            ExtendedKeyUsageOID.SERVER_AUTH,
-            ExtendedKeyUsageOID.ANY_EXTENDED_KEY_USAGE,
-        }
-        if not allowed & set(usages.value):
+        if not _SERVER_USAGES & set(usages.value):
             return cert
     return None
 
@@ -334,9 +342,7 @@ def _alert_reason(text: str, *, client_cert: bool, ciphers: bool) -> str | None:
     ):
         return "no-shared-cipher"
     if "handshake failure" in text:
-        if ciphers:
-            return "no-shared-cipher"
-        return "client-cert-required" if not client_cert else "no-shared-cipher"
+        return "no-shared-cipher" if ciphers or client_cert else "client-cert-required"
     if any(
         t in text
         for t in (
@@ -376,11 +382,9 @@ def _message(
                 "trust=); make a new CA, issue the server a new certificate "
                 "from it, and trust the new root"
             )
-        cert = cert or leaf
         when = f" on {cert.not_valid_after_utc:%Y-%m-%d %H:%M} UTC" if cert else ""
-        who = _who(cert) if cert else "the server's certificate"
         return (
-            f"the certificate {who} expired{when}; issue a new one and give it "
+            f"{_the_certificate(cert)} expired{when}; issue a new one and give it "
             "to the server with server.reload(new_credentials)"
         )
     if reason == "not-yet-valid":
@@ -392,17 +396,17 @@ def _message(
                 "trust=); check the clocks, or make the CA with a not_before "
                 "in the past"
             )
-        cert = cert or leaf
-        when = f" until {cert.not_valid_before_utc:%Y-%m-%d %H:%M} UTC" if cert else ""
-        who = _who(cert) if cert else "the server's certificate"
+        when = (
+            f" until {cert.not_valid_before_utc:%Y-%m-%d %H:%M} UTC" if cert else " yet"
+        )
         return (
-            f"the certificate {who} is not valid{when}; check the clocks, or "
+            f"{_the_certificate(cert)} is not valid{when}; check the clocks, or "
             "issue it with a not_before in the past"
         )
     if reason == "self-signed":
-        who = _who(leaf) if leaf else "the server's certificate"
+        who = f" {_who(leaf)}" if leaf else ""
         return (
-            f"the server's certificate {who} is self-signed and not trusted "
+            f"the server's certificate{who} is self-signed and not trusted "
             "here; pass trust= that very certificate, or serve one issued by a "
             "CA you trust"
         )
@@ -423,9 +427,8 @@ def _message(
             "as trust= instead)"
         )
     if reason == "no-san":
-        who = _who(leaf) if leaf else "the server's certificate"
         return (
-            f"the certificate {who} has no subjectAltName, so it names no host "
+            f"{_the_certificate(leaf)} has no subjectAltName, so it names no host "
             f"and cannot prove it is {hostname!r} (clients ignore the common "
             "name); issue a certificate with the names in its SAN"
         )
@@ -481,9 +484,8 @@ def _message(
         )
     if reason == "wrong-purpose":
         cert = _not_for_servers(chain) or leaf
-        who = _who(cert) if cert else "the server's certificate"
         return (
-            f"the certificate {who} may not identify a TLS server: its "
+            f"{_the_certificate(cert)} may not identify a TLS server: its "
             f"extendedKeyUsage lacks serverAuth ({detail}); issue server "
             "certificates with serverAuth (issue() without client=True)"
         )
@@ -503,7 +505,8 @@ def _message(
         return (
             f"the server refused this client's certificate ({detail}); pass "
             "client= credentials issued by the CA the server's "
-            "require_client_cert= trusts, still valid"
+            "require_client_cert= trusts, still valid, and made for clients "
+            "(ca.issue(name, client=True) gives the clientAuth usage)"
         )
     if reason == "client-cert-required":
         return (
@@ -592,6 +595,81 @@ def classify(
     )
 
 
+# Failures the server saw, checked in order: (OpenSSL's words, reason, sentence).
+_SERVER_FAILURES = (
+    (
+        "peer did not return a certificate",
+        "client-cert-required",
+        "the client sent no certificate, and this server requires one",
+    ),
+    (
+        "certificate verify failed",
+        "client-cert-rejected",
+        "the client's certificate did not verify against require_client_cert",
+    ),
+    (
+        "alert unknown ca",
+        "untrusted-issuer",
+        "the client does not trust the CA that issued this server's certificate",
+    ),
+    (
+        "alert certificate expired",
+        "expired",
+        "the client says a certificate in this server's chain has expired",
+    ),
+    (
+        "alert bad certificate",
+        "rejected-by-client",
+        "the client rejected this server's certificate",
+    ),
+    (
+        "alert certificate unknown",
+        "rejected-by-client",
+        "the client rejected this server's certificate",
+    ),
+    (
+        "alert unsupported certificate",
+        "rejected-by-client",
+        "the client refused this server's certificate as unfit for a TLS "
+        "server (an extendedKeyUsage without serverAuth)",
+    ),
+    (
+        "alert internal error",
+        "rejected-by-client",
+        "the client aborted the handshake, most likely after rejecting this "
+        "server's certificate in its own checks (tlslab's Twisted client "
+        "does so for a wrong host name or a missing SAN)",
+    ),
+    (
+        "no shared cipher",
+        "no-shared-cipher",
+        "the client offered no cipher suite this profile accepts",
+    ),
+    (
+        "unsupported protocol",
+        "protocol-version",
+        "the client offered only TLS versions this profile refuses",
+    ),
+    (
+        "version too low",
+        "protocol-version",
+        "the client offered only TLS versions this profile refuses",
+    ),
+    (
+        "protocol version",
+        "protocol-version",
+        "client and server share no TLS version",
+    ),
+    ("http request", "plain-http", "the client spoke plain HTTP to a TLS port"),
+    ("wrong version number", "not-tls", "the client did not speak TLS"),
+    (
+        "unexpected eof",
+        "connection-closed",
+        "the client hung up before the handshake finished",
+    ),
+)
+
+
 def describe_server_failure(detail: str) -> tuple[str, str]:
     """A reason code and one plain sentence for a failure the server saw.
 
@@ -601,79 +679,7 @@ def describe_server_failure(detail: str) -> tuple[str, str]:
         alert from the client).
     """
     text = detail.lower().replace("_", " ")
-    table = [
-        (
-            "peer did not return a certificate",
-            "client-cert-required",
-            "the client sent no certificate, and this server requires one",
-        ),
-        (
-            "certificate verify failed",
-            "client-cert-rejected",
-            "the client's certificate did not verify against require_client_cert",
-        ),
-        (
-            "alert unknown ca",
-            "untrusted-issuer",
-            "the client does not trust the CA that issued this server's certificate",
-        ),
-        (
-            "alert certificate expired",
-            "expired",
-            "the client says a certificate in this server's chain has expired",
-        ),
-        (
-            "alert bad certificate",
-            "rejected-by-client",
-            "the client rejected this server's certificate",
-        ),
-        (
-            "alert certificate unknown",
-            "rejected-by-client",
-            "the client rejected this server's certificate",
-        ),
-        (
-            "alert unsupported certificate",
-            "rejected-by-client",
-            "the client refused this server's certificate as unfit for a TLS "
-            "server (an extendedKeyUsage without serverAuth)",
-        ),
-        (
-            "alert internal error",
-            "rejected-by-client",
-            "the client aborted the handshake, most likely after rejecting this "
-            "server's certificate in its own checks (tlslab's Twisted client "
-            "does so for a wrong host name or a missing SAN)",
-        ),
-        (
-            "no shared cipher",
-            "no-shared-cipher",
-            "the client offered no cipher suite this profile accepts",
-        ),
-        (
-            "unsupported protocol",
-            "protocol-version",
-            "the client offered only TLS versions this profile refuses",
-        ),
-        (
-            "version too low",
-            "protocol-version",
-            "the client offered only TLS versions this profile refuses",
-        ),
-        (
-            "protocol version",
-            "protocol-version",
-            "client and server share no TLS version",
-        ),
-        ("http request", "plain-http", "the client spoke plain HTTP to a TLS port"),
-        ("wrong version number", "not-tls", "the client did not speak TLS"),
-        (
-            "unexpected eof",
-            "connection-closed",
-            "the client hung up before the handshake finished",
-        ),
-    ]
-    for needle, reason, explanation in table:
+    for needle, reason, explanation in _SERVER_FAILURES:
         if needle in text:
             return reason, explanation
     return "failed", f"the handshake failed: {detail}"

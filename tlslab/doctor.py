@@ -177,21 +177,14 @@ def _check_certificates() -> Check:
 
 
 def _check_server(timeout: float) -> Check:
-    import tlslab
+    from .certs import CertificateAuthority
+    from .client import fetch_greeting
+    from .server import serve_greeting
 
-    serve = getattr(tlslab, "serve_greeting", None)
-    fetch = getattr(tlslab, "fetch_greeting", None)
-    if serve is None or fetch is None:
-        return Check(
-            "loopback server",
-            "warn",
-            "this tlslab has no greeting server yet",
-            "update tlslab",
-        )
-    ca = tlslab.CertificateAuthority.create("tlslab Doctor CA")
-    server = serve(ca.issue("localhost", "127.0.0.1"), timeout=timeout)
+    ca = CertificateAuthority.create("tlslab Doctor CA")
+    server = serve_greeting(ca.issue("localhost", "127.0.0.1"), timeout=timeout)
     try:
-        reply = fetch(server, trust=ca, timeout=timeout)
+        reply = fetch_greeting(server, trust=ca, timeout=timeout)
     finally:
         server.stop()
     return Check(
@@ -214,15 +207,15 @@ def _check_jupyter() -> Check:
     # Only a browser can show that widgets render; this checks the packages
     # that provide the front end, and that a widget model can be made here.
     ipywidgets.Label("tlslab")
-    front = "JupyterLab " + (_version("jupyterlab") or "not installed")
-    if _version("jupyterlab") is None:
+    lab = _version("jupyterlab")
+    if lab is None:
         return Check(
             "widgets",
             "warn",
-            detail + f"; {front}",
+            f"{detail}; JupyterLab not installed",
             "fine on JupyterHub or Binder; on a laptop " + INSTALL_HINT,
         )
-    return Check("widgets", "ok", f"{detail}; {front}")
+    return Check("widgets", "ok", f"{detail}; JupyterLab {lab}")
 
 
 def _guarded(name: str, check: Callable[[], Check]) -> Check:

@@ -53,7 +53,8 @@ class TlslabError(Exception):
                 if not {"IPython", "ipykernel"} & set(where.parts):
                     kept.append(frame)
             frames = traceback.StackSummary.from_list(kept)
-        lines = ["Traceback (tlslab's own frames hidden):"]
+        hidden = "" if FULL_TRACEBACKS else " (tlslab's own frames hidden)"
+        lines = [f"Traceback{hidden}:"]
         lines += [line.rstrip("\n") for line in frames.format()]
         lines.append(f"\x1b[0;31m{type(self).__name__}\x1b[0m: {self}")
         return lines

@@ -127,18 +127,7 @@ def _openssl_result(req: Request, code: int, stdout: bytes, stderr: str) -> Gree
         raise req.fail("openssl", detail)
     version = _field(stderr, "Protocol version")
     cipher = _field(stderr, "Ciphersuite")
-    chain = req.peer_chain()
-    req.check_identity("openssl", chain)
-    return Greeting(
-        data=stdout,
-        client="openssl",
-        tls_version=version,
-        cipher=cipher,
-        peer_chain=chain,
-        hostname=req.hostname,
-        address=(req.host, req.port),
-        verified=req.verify,
-    )
+    return req.greeting("openssl", stdout, version, cipher, req.peer_chain())
 
 
 def _curl_args(
@@ -178,18 +167,8 @@ def _curl_result(req: Request, code: int, stdout: bytes, stderr: str) -> Greetin
     if code != 0:
         raise req.fail("curl", _curl_error(stderr))
     using = re.search(r"SSL connection using (\S+) / (\S+)", stderr)
-    chain = req.peer_chain()
-    req.check_identity("curl", chain)
-    return Greeting(
-        data=stdout,
-        client="curl",
-        tls_version=using.group(1) if using else None,
-        cipher=using.group(2) if using else None,
-        peer_chain=chain,
-        hostname=req.hostname,
-        address=(req.host, req.port),
-        verified=req.verify,
-    )
+    version, cipher = using.groups() if using else (None, None)
+    return req.greeting("curl", stdout, version, cipher, req.peer_chain())
 
 
 def _curl_error(stderr: str) -> str:

@@ -26,7 +26,7 @@ from .credentials import Credentials
 from .diagnose import classify, has_san
 from .errors import HandshakeError, InvalidArgument
 from .profiles import protocol_version, version_text
-from .server import GreetingServer, as_credentials
+from .server import GreetingServer, as_credentials, seconds
 from .trust import certificates_to_trust
 
 __all__ = [
@@ -157,6 +157,31 @@ class Request:
             **kwargs,
         )
 
+    def greeting(
+        self,
+        client: str,
+        data: bytes,
+        tls_version: str | None,
+        cipher: str | None,
+        chain: Sequence[x509.Certificate],
+    ) -> Greeting:
+        """The Greeting a client received, once tlslab's identity check passed.
+
+        Raises:
+            HandshakeError: the leaf has no subjectAltName (``"no-san"``).
+        """
+        self.check_identity(client, chain)
+        return Greeting(
+            data=data,
+            client=client,
+            tls_version=tls_version,
+            cipher=cipher,
+            peer_chain=list(chain),
+            hostname=self.hostname,
+            address=(self.host, self.port),
+            verified=self.verify,
+        )
+
     def check_identity(self, client: str, chain: Sequence[x509.Certificate]) -> None:
         """Fail closed where a client accepted a leaf without a SAN."""
         if self.verify and chain and not has_san(chain[0]):
@@ -268,11 +293,7 @@ def make_request(
     host, port, known = target_address(target)
     protocol_version(min_version, "min_version")
     protocol_version(max_version, "max_version")
-    if not isinstance(timeout, (int, float)) or timeout <= 0:
-        raise InvalidArgument(
-            f"timeout={timeout!r} is not a positive number of seconds; pass "
-            "something like timeout=5"
-        )
+    timeout = seconds(timeout)
     if trust is None or trust == "system":
         anchors = None
     else:
@@ -286,7 +307,7 @@ def make_request(
         min_version=version_text(min_version),
         max_version=version_text(max_version),
         ciphers=ciphers,
-        timeout=float(timeout),
+        timeout=timeout,
         verify=verify,
         known_chain=known,
     )

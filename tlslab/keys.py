@@ -173,34 +173,41 @@ def key_to_pem(key: PrivateKey, passphrase: str | bytes | None = None) -> bytes:
         InvalidArgument: the passphrase is empty.
     """
     check_key(key)
-    if passphrase is None:
-        encryption: serialization.KeySerializationEncryption = (
-            serialization.NoEncryption()
-        )
-    else:
-        encryption = serialization.BestAvailableEncryption(
-            _passphrase_bytes(passphrase)
-        )
     return key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, encryption
+        serialization.Encoding.PEM,
+        serialization.PrivateFormat.PKCS8,
+        encryption_for(passphrase),
     )
 
 
-def _passphrase_bytes(passphrase: str | bytes) -> bytes:
+def encryption_for(
+    passphrase: str | bytes | None, unencrypted: str = "the key unencrypted"
+) -> serialization.KeySerializationEncryption:
+    """The encryption a passphrase asks for: the best available, or none.
+
+    Args:
+        passphrase: The passphrase, or None for no encryption.
+        unencrypted: What ``passphrase=None`` gives, for the error message.
+
+    Raises:
+        InvalidArgument: the passphrase is empty.
+    """
+    if passphrase is None:
+        return serialization.NoEncryption()
     data = passphrase.encode() if isinstance(passphrase, str) else bytes(passphrase)
     if not data:
         raise InvalidArgument(
             "the passphrase is empty; pass a non-empty passphrase, or "
-            "passphrase=None to write the key unencrypted"
+            f"passphrase=None for {unencrypted}"
         )
-    return data
+    return serialization.BestAvailableEncryption(data)
 
 
 def key_from_pem(
     data: bytes | str,
     passphrase: str | bytes | None = None,
     *,
-    source: str = "the PEM text",
+    source: str | None = None,
 ) -> PrivateKey:
     """Read one private key from PEM text (or DER bytes).
 

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from cryptography import x509
+from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
 
@@ -285,9 +286,11 @@ def _names(
             Finding(
                 "error",
                 "no-san",
-                "The certificate has no subjectAltName, so clients have no "
-                "name to match: browsers, curl, Python and Twisted ignore the "
-                "common name and refuse it.",
+                "The certificate has no subjectAltName, the only place "
+                "browsers, strict verifiers and tlslab's clients look for the "
+                "host name; older clients (curl, openssl, Python's default "
+                "ssl context) fall back to the common name, and Twisted 26 "
+                "accepts it for any name at all.",
                 "Issue it again with the host names and addresses as SAN "
                 "entries, e.g. ca.issue('localhost', '127.0.0.1').",
             )
@@ -296,9 +299,9 @@ def _names(
     dns = [str(v) for v in san.get_values_for_type(x509.DNSName)]
     ips = [str(v) for v in san.get_values_for_type(x509.IPAddress)]
     emails = [str(v) for v in san.get_values_for_type(x509.RFC822Name)]
+    known = {n.lower() for n in dns} | set(ips) | {e.lower() for e in emails}
     for cn in cert.subject.get_attributes_for_oid(NameOID.COMMON_NAME):
         value = str(cn.value)
-        known = {n.lower() for n in dns} | set(ips) | {e.lower() for e in emails}
         if value.lower() not in known:
             findings.append(
                 Finding(
@@ -434,7 +437,7 @@ def _key_and_signature(
         )
     try:
         algorithm = cert.signature_hash_algorithm
-    except Exception:  # an algorithm cryptography cannot name
+    except UnsupportedAlgorithm:  # an algorithm cryptography cannot name
         algorithm = None
     if algorithm is not None and algorithm.name in ("sha1", "md5"):
         findings.append(

@@ -20,7 +20,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 from .errors import HandshakeError, InvalidArgument, TlslabError, ToolNotInstalled
-from .scenarios import CLIENTS, Case, Catalogue, catalogue, serve
+from .scenarios import CLIENTS, Case, Catalogue, ScenarioServer, catalogue, serve
 
 __all__ = ["ClientMatrix", "MatrixRow", "Verdict", "client_matrix"]
 
@@ -316,14 +316,14 @@ def _check_clients(clients: Sequence[str] | None) -> tuple[str, ...]:
     return chosen
 
 
-def run_client(served: object, client: str, timeout: float) -> Verdict:
+def run_client(served: ScenarioServer, client: str, timeout: float) -> Verdict:
     """Fetch the greeting from a served case with one client; never raises a
     handshake failure, but records it.
 
     Call it from any thread but the reactor's.
     """
     try:
-        greeting = served.fetch(via=client, timeout=timeout)  # type: ignore[attr-defined]
+        greeting = served.fetch(via=client, timeout=timeout)
     except HandshakeError as exc:
         return Verdict(
             client, "refused", exc.reason, str(exc), exc.detail, None, exc.tool_accepted
@@ -333,10 +333,8 @@ def run_client(served: object, client: str, timeout: float) -> Verdict:
     except TlslabError as exc:
         logger.warning("%s could not run: %s", client, exc)
         return Verdict(client, "error", None, str(exc))
-    version = getattr(greeting, "tls_version", None)
-    cipher = getattr(greeting, "cipher", None)
-    words = f"got {greeting.data!r} over {version}, {cipher}"  # type: ignore[attr-defined]
-    return Verdict(client, "accepted", None, words, version)
+    words = f"got {greeting.data!r} over {greeting.tls_version}, {greeting.cipher}"
+    return Verdict(client, "accepted", None, words, greeting.tls_version)
 
 
 def _run_case(case: Case, clients: Sequence[str], timeout: float) -> MatrixRow:

@@ -24,6 +24,7 @@ from .errors import InvalidArgument, LoadError, PassphraseError, WouldOverwrite
 from .keys import PrivateKey, check_key
 
 __all__ = [
+    "PEM_TEXT",
     "PemBlock",
     "certificates_in",
     "key_in",
@@ -31,6 +32,7 @@ __all__ = [
     "read_csr",
     "read_key",
     "read_source",
+    "shown",
     "split_pem",
     "write_files",
 ]
@@ -57,6 +59,14 @@ class PemBlock:
     pem: bytes
 
 
+PEM_TEXT = "the PEM text"
+
+
+def shown(name: str) -> str:
+    """An input's name as a message shows it: a file quoted, PEM text not."""
+    return name if name == PEM_TEXT else repr(name)
+
+
 def read_source(source: str | os.PathLike[str] | bytes) -> tuple[bytes, str]:
     """Return the bytes of a file (or the bytes given) and a name for messages.
 
@@ -66,10 +76,10 @@ def read_source(source: str | os.PathLike[str] | bytes) -> tuple[bytes, str]:
     """
     if isinstance(source, (bytes, bytearray, memoryview)):
         data = bytes(source)
-        label = "the PEM text"
+        label = PEM_TEXT
     elif isinstance(source, str) and "-----BEGIN " in source:
         data = source.encode("utf-8", "replace")
-        label = "the PEM text"
+        label = PEM_TEXT
     elif isinstance(source, (str, os.PathLike)):
         try:
             return _read_file(Path(source))
@@ -99,39 +109,39 @@ def _read_file(path: Path) -> tuple[bytes, str]:
     name = str(path)
     if path.is_dir():
         raise LoadError(
-            f"{name!r} is a directory, not a file; pass the path of a .pem file "
+            f"{shown(name)} is a directory, not a file; pass the path of a .pem file "
             "inside it",
             source=name,
         )
     if not path.exists():
         hint = _nearby(path)
         raise LoadError(
-            f"{name!r} does not exist; check the path{hint}",
+            f"{shown(name)} does not exist; check the path{hint}",
             source=name,
         )
     try:
         size = path.stat().st_size
         if size > MAX_FILE_SIZE:
             raise LoadError(
-                f"{name!r} is {size} bytes, far too large for a key or "
+                f"{shown(name)} is {size} bytes, far too large for a key or "
                 "certificate file; check that this is the file you meant",
                 source=name,
             )
         data = path.read_bytes()
     except PermissionError:
         raise LoadError(
-            f"{name!r} cannot be read (permission denied); check its owner "
+            f"{shown(name)} cannot be read (permission denied); check its owner "
             "and mode, or run as the user who wrote it",
             source=name,
         ) from None
     except OSError as exc:
         raise LoadError(
-            f"{name!r} cannot be read ({exc.strerror}); check the path",
+            f"{shown(name)} cannot be read ({exc.strerror}); check the path",
             source=name,
         ) from None
     if not data.strip():
         raise LoadError(
-            f"{name!r} is empty; it may not have been written yet, so save "
+            f"{shown(name)} is empty; it may not have been written yet, so save "
             "the key or certificate again",
             source=name,
         )
@@ -185,7 +195,7 @@ def _what_it_holds(blocks: list[PemBlock]) -> str:
 def _reject_ssh(data: bytes, name: str) -> None:
     if b"-----BEGIN OPENSSH PRIVATE KEY" in data:
         raise LoadError(
-            f"{name!r} is an OpenSSH key, not a TLS key; convert it with "
+            f"{shown(name)} is an OpenSSH key, not a TLS key; convert it with "
             "'ssh-keygen -p -m PKCS8 -f FILE', or make a new key with "
             "tlslab.new_key()",
             source=name,
@@ -195,12 +205,12 @@ def _reject_ssh(data: bytes, name: str) -> None:
 def _not_pem(name: str, data: bytes, wanted: str) -> LoadError:
     if b"-----BEGIN" in data:
         return LoadError(
-            f"{name!r} has a '-----BEGIN' line but no complete PEM block (the "
+            f"{shown(name)} has a '-----BEGIN' line but no complete PEM block (the "
             "END line or the base64 body is damaged); save the file again",
             source=name,
         )
     return LoadError(
-        f"{name!r} is neither PEM nor DER; expected {wanted}. Check that this "
+        f"{shown(name)} is neither PEM nor DER; expected {wanted}. Check that this "
         "is the file you meant (PEM files start with '-----BEGIN')",
         source=name,
     )
@@ -244,7 +254,7 @@ def certificates_in(
             certs.append(x509.load_pem_x509_certificate(block.pem))
         except ValueError as exc:
             raise LoadError(
-                f"{name!r} holds a damaged certificate ({_short(exc)}); copy or "
+                f"{shown(name)} holds a damaged certificate ({_short(exc)}); copy or "
                 "save it again from its source",
                 source=name,
             ) from None
@@ -256,7 +266,7 @@ def certificates_in(
             else ""
         )
         raise LoadError(
-            f"{name!r} holds {held} but no certificate{hint}",
+            f"{shown(name)} holds {held} but no certificate{hint}",
             source=name,
         )
     return certs
@@ -295,13 +305,13 @@ def key_in(data: bytes, name: str, passphrase: str | bytes | None = None) -> Pri
             raise _not_pem(name, data, "a private key")
         held = _what_it_holds(all_blocks)
         raise LoadError(
-            f"{name!r} holds {held} but no private key; pass the key file "
+            f"{shown(name)} holds {held} but no private key; pass the key file "
             "that was saved with it (it ends in .key.pem when tlslab saved it)",
             source=name,
         )
     if len(blocks) > 1:
         raise LoadError(
-            f"{name!r} holds {len(blocks)} private keys; keep one key per file",
+            f"{shown(name)} holds {len(blocks)} private keys; keep one key per file",
             source=name,
         )
     return _parse_key(blocks[0].pem, passphrase, name, der=False)
@@ -322,35 +332,35 @@ def _parse_key(
     except TypeError as exc:
         if password is None:
             raise PassphraseError(
-                f"{name!r} holds an encrypted private key and no passphrase was "
+                f"{shown(name)} holds an encrypted private key and no passphrase was "
                 "given; pass passphrase='...'",
                 source=name,
             ) from None
         raise PassphraseError(
-            f"{name!r} holds a private key that is not encrypted, but a "
+            f"{shown(name)} holds a private key that is not encrypted, but a "
             "passphrase was given; drop the passphrase",
             source=name,
         ) from exc
     except ValueError as exc:
         if encrypted or password is not None:
             raise PassphraseError(
-                f"the passphrase for {name!r} is wrong (or the file is damaged); "
+                f"the passphrase for {shown(name)} is wrong (or the file is damaged); "
                 "check the passphrase, which is case-sensitive",
                 source=name,
             ) from None
         raise LoadError(
-            f"{name!r} holds a damaged private key ({_short(exc)}); save the key "
+            f"{shown(name)} holds a damaged private key ({_short(exc)}); save the key "
             "again from its source",
             source=name,
         ) from None
     except Exception as exc:  # cryptography raises a few odd types on junk
         raise LoadError(
-            f"{name!r} could not be read as a private key ({_short(exc)}); "
+            f"{shown(name)} could not be read as a private key ({_short(exc)}); "
             "check that this is the file you meant",
             source=name,
         ) from None
     try:
-        return check_key(key, what=f"the key in {name!r}")
+        return check_key(key, what=f"the key in {shown(name)}")
     except InvalidArgument as exc:
         raise LoadError(str(exc), source=name) from None
 
@@ -370,7 +380,7 @@ def read_csr(source: str | os.PathLike[str] | bytes) -> x509.CertificateSigningR
             return x509.load_der_x509_csr(data)
     except ValueError as exc:
         raise LoadError(
-            f"{name!r} holds a damaged certificate signing request "
+            f"{shown(name)} holds a damaged certificate signing request "
             f"({_short(exc)}); make the request again",
             source=name,
         ) from None
@@ -378,7 +388,7 @@ def read_csr(source: str | os.PathLike[str] | bytes) -> x509.CertificateSigningR
     if not all_blocks:
         raise _not_pem(name, data, "a certificate signing request")
     raise LoadError(
-        f"{name!r} holds {_what_it_holds(all_blocks)} but no certificate "
+        f"{shown(name)} holds {_what_it_holds(all_blocks)} but no certificate "
         "signing request; pass the request file (tlslab.new_csr makes one)",
         source=name,
     )

@@ -264,6 +264,20 @@ def as_credentials(value: object) -> Credentials:
     )
 
 
+def seconds(timeout: object) -> float:
+    """``timeout`` as a float, checked once for servers and clients alike.
+
+    Raises:
+        InvalidArgument: it is not a positive number.
+    """
+    if not isinstance(timeout, (int, float)) or timeout <= 0:
+        raise InvalidArgument(
+            f"timeout={timeout!r} is not a positive number of seconds; pass "
+            "something like timeout=5"
+        )
+    return float(timeout)
+
+
 def _calling_cell() -> Any:
     """A key for the notebook cell that called, or None outside a notebook.
 
@@ -332,11 +346,7 @@ def serve_greeting(
     chosen = get_profile(profile)
     if isinstance(greeting, str):
         greeting = greeting.encode()
-    if not isinstance(timeout, (int, float)) or timeout <= 0:
-        raise InvalidArgument(
-            f"timeout={timeout!r} is not a positive number of seconds; pass "
-            "something like timeout=5"
-        )
+    timeout = seconds(timeout)
     if not isinstance(port, int) or not 0 <= port <= 65535:
         raise InvalidArgument(
             f"port={port!r} is not a port number; pass 0 to let the system "
@@ -362,7 +372,7 @@ def serve_greeting(
         context,
         host=host,
         greeting=greeting,
-        timeout=float(timeout),
+        timeout=timeout,
         name=key,
         client_cas=cas,
     )

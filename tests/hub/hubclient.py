@@ -13,7 +13,6 @@ import asyncio
 import json
 import os
 import secrets
-import socket
 import subprocess
 import sys
 import time
@@ -25,6 +24,7 @@ from pathlib import Path
 from typing import Any
 
 import nbformat
+from network_helpers import free_port
 from tornado.httpclient import HTTPRequest
 from tornado.websocket import websocket_connect
 
@@ -42,18 +42,6 @@ def find_proxy() -> str | None:
     from shutil import which
 
     return which("configurable-http-proxy")
-
-
-def free_port() -> int:
-    """A port that was free a moment ago.
-
-    The proxy cannot be told to pick its own port, so there is a short window
-    in which another program could take this one; the hub then fails to start
-    and says so in its log.
-    """
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 @dataclass
@@ -132,6 +120,9 @@ def start_hub(state: Path, proxy: str, timeout: float = 90) -> Hub:
     homes = state / "homes"
     homes.mkdir(parents=True, exist_ok=True)
     token = secrets.token_hex(32)
+    # The proxy cannot be told to pick its own port, so there is a short window
+    # in which another program could take one of these; the hub then fails to
+    # start and says so in its log.
     port = free_port()
     env = dict(os.environ)
     env.update(
@@ -213,7 +204,11 @@ def _shown(message: dict[str, Any]) -> str:
 async def _run_cells(
     url: str, token: str, cells: list[tuple[str, bool]], timeout: float
 ) -> list[CellRun]:
-    """Send each cell to the kernel at websocket ``url``; stop at an error."""
+    """Send each cell to the kernel at websocket ``url``; stop at an error.
+
+    Each cell, with everything it shows, must finish within ``timeout`` seconds.
+    """
+    loop = asyncio.get_running_loop()
     request = HTTPRequest(url, headers={"Authorization": f"token {token}"})
     connection = await asyncio.wait_for(websocket_connect(request), timeout)
     session = uuid.uuid4().hex
@@ -223,8 +218,10 @@ async def _run_cells(
             message = _message(source, session)
             await connection.write_message(json.dumps(message))
             msg_id, text, status, idle = message["header"]["msg_id"], [], None, False
+            deadline = loop.time() + timeout
             while status is None or not idle:
-                raw = await asyncio.wait_for(connection.read_message(), timeout)
+                left = deadline - loop.time()
+                raw = await asyncio.wait_for(connection.read_message(), left)
                 if raw is None:
                     raise ConnectionError(f"kernel websocket closed: {url}")
                 reply = json.loads(raw)

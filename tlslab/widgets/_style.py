@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import html
 from collections.abc import Iterable
+from typing import Any
 
 from ..describe import Field, fields_html
 from ..lint import SEVERITIES, LintReport, severity_colour
@@ -16,6 +17,7 @@ from ..lint import SEVERITIES, LintReport, severity_colour
 __all__ = [
     "CHANGED",
     "badge",
+    "connection_html",
     "esc",
     "fields_table",
     "findings_html",
@@ -99,3 +101,20 @@ def message_html(text: str, *, ok: bool) -> str:
     colour = OK_COLOUR if ok else ERROR_COLOUR
     word = "OK" if ok else "FAILED"
     return f"<div>{badge(word, colour)} {esc(text)}</div>"
+
+
+def connection_html(client: str, outcome: object) -> str:
+    """One client connection's result: the greeting, or the refusal and why.
+
+    ``outcome`` is the Greeting received, or the exception raised (a
+    HandshakeError's reason code leads the line).
+    """
+    if isinstance(outcome, Exception):
+        reason = getattr(outcome, "reason", type(outcome).__name__)
+        return message_html(f"{reason}: {outcome}", ok=False)
+    reply: Any = outcome
+    return message_html(
+        f"{client} connected over {reply.tls_version} ({reply.cipher}) and "
+        f"received {reply.text!r}",
+        ok=True,
+    )

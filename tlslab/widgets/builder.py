@@ -22,7 +22,7 @@ from ..credentials import Credentials
 from ..custom import EXTENDED_KEY_USAGES, KEY_USAGES, PROFILE_DEFAULTS, Spec, issue
 from ..errors import InvalidArgument, TlslabError
 from ..keys import PrivateKey, new_key
-from ._style import esc, message_html
+from ._style import connection_html, esc, message_html
 from .inspector import CertificateInspector
 
 __all__ = ["CLIENT_KINDS", "KEY_CHOICES", "CertificateBuilder"]
@@ -149,7 +149,8 @@ class CertificateBuilder(widgets.VBox):
             style=wide,
         )
         self.status = widgets.HTML()
-        self.inspector = CertificateInspector(purpose=_purpose(profile))
+        # The builder's profiles are lint's purposes: server, client, ca.
+        self.inspector = CertificateInspector(purpose=profile)
         self.client = widgets.Dropdown(
             options=list(CLIENT_KINDS), value="twisted", description="Client"
         )
@@ -211,7 +212,7 @@ class CertificateBuilder(widgets.VBox):
             self.extended_key_usage.value = purposes
         finally:
             self._quiet = False
-        self.inspector.purpose.value = _purpose(change["new"])
+        self.inspector.purpose.value = change["new"]
         self.reissue()
 
     def _current_key(self) -> PrivateKey:
@@ -291,8 +292,16 @@ class CertificateBuilder(widgets.VBox):
         from ..client import fetch_greeting
         from ..server import serve_greeting
 
-        if self.result is None:
-            self._tried(None, self.error or "nothing issued yet", ok=False)
+        if self.result is None or self.error:
+            # Never try an older certificate than the form describes.
+            self._tried(
+                None,
+                f"the form does not make a certificate yet ({self.error}); fix "
+                "the field it names, then try again"
+                if self.error
+                else "nothing issued yet",
+                ok=False,
+            )
             return
         profile = self.profile.value
         if profile == "ca":
@@ -318,8 +327,9 @@ class CertificateBuilder(widgets.VBox):
         except TlslabError as exc:
             self._tried(exc, f"the server refused the credentials: {exc}", ok=False)
             return
+        outcome: Any
         try:
-            reply = fetch_greeting(
+            outcome = fetch_greeting(
                 server,
                 trust=trust,
                 hostname=self.hostname.value.strip() or "localhost",
@@ -327,17 +337,11 @@ class CertificateBuilder(widgets.VBox):
                 client=client_creds,
             )
         except TlslabError as exc:
-            reason = getattr(exc, "reason", type(exc).__name__)
-            self._tried(exc, f"{reason}: {exc}", ok=False)
-        else:
-            self._tried(
-                reply,
-                f"{self.client.value} connected over {reply.tls_version} "
-                f"({reply.cipher}) and received {reply.text!r}",
-                ok=True,
-            )
+            outcome = exc
         finally:
             server.stop()
+        self.last_try = outcome
+        self.try_result.value = connection_html(self.client.value, outcome)
 
     def _helper(self) -> Credentials:
         if self._helper_site is None:
@@ -347,7 +351,3 @@ class CertificateBuilder(widgets.VBox):
     def _tried(self, outcome: Any, text: str, *, ok: bool) -> None:
         self.last_try = outcome
         self.try_result.value = message_html(text, ok=ok)
-
-
-def _purpose(profile: str) -> str:
-    return profile if profile in ("server", "client") else "ca"

@@ -17,12 +17,18 @@ from typing import Any
 
 import ipywidgets as widgets
 from cryptography import x509
-from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 
 from ..certs import CertificateAuthority
 from ..credentials import Credentials, load, load_certificates
-from ..describe import Description, describe_certificate, describe_key, time_left
+from ..describe import (
+    Description,
+    chain_link,
+    chain_role,
+    describe_certificate,
+    describe_key,
+    time_left,
+)
 from ..errors import InvalidArgument, LoadError
 from ..lint import PROFILES, PURPOSES, LintReport, lint
 from ._style import CHANGED, badge, esc, fields_table, findings_html, lint_summary, pre
@@ -42,8 +48,7 @@ def certificates_of(obj: Any) -> tuple[list[x509.Certificate], Any]:
     if isinstance(obj, Credentials):
         return list(obj.fullchain), obj.key
     if isinstance(obj, CertificateAuthority):
-        certs = [*obj.chain, obj.root] if obj.parent is not None else [obj.cert]
-        return certs, obj.key
+        return [*obj.chain, obj.root], obj.key
     if (
         isinstance(obj, (list, tuple))
         and obj
@@ -61,13 +66,6 @@ def certificates_of(obj: Any) -> tuple[list[x509.Certificate], Any]:
         "certificate, a list of certificates, Credentials, a "
         "CertificateAuthority, or a PEM file path"
     )
-
-
-def _is_ca(cert: x509.Certificate) -> bool:
-    try:
-        return cert.extensions.get_extension_for_class(x509.BasicConstraints).value.ca
-    except x509.ExtensionNotFound:
-        return False
 
 
 def _label(cert: x509.Certificate) -> str:
@@ -216,17 +214,11 @@ class CertificateInspector(widgets.VBox):
     def _chain_html(self) -> str:
         rows = []
         certs = self.certificates
-        for index, cert in enumerate(certs):
-            role = "CA" if _is_ca(cert) else "leaf"
-            if cert.issuer == cert.subject:
-                role = "root" if _is_ca(cert) else "self-signed"
-            link = ""
-            if index + 1 < len(certs):
-                link = _link_text(cert, certs[index + 1])
-            elif cert.issuer != cert.subject:
-                link = "its issuer is not included: clients must already trust it"
+        followers = [*certs[1:], None]  # each certificate's successor; none at the end
+        for index, (cert, following) in enumerate(zip(certs, followers, strict=True)):
+            link = chain_link(cert, following)
             rows.append(
-                f"<tr><td>[{index}]</td><td>{esc(role)}</td>"
+                f"<tr><td>[{index}]</td><td>{esc(chain_role(cert))}</td>"
                 f"<td>{esc(cert.subject.rfc4514_string())}</td>"
                 f"<td>{esc(cert.issuer.rfc4514_string())}</td>"
                 f"<td>{esc(time_left(cert))}</td><td>{esc(link)}</td></tr>"
@@ -243,16 +235,6 @@ class CertificateInspector(widgets.VBox):
             f"{table}<h4 style='margin:6px 0 2px'>Private key "
             f"(facts only, the secret is never shown)</h4>{fields_table(facts)}"
         )
-
-
-def _link_text(cert: x509.Certificate, issuer: x509.Certificate) -> str:
-    if cert.issuer != issuer.subject:
-        return "the next certificate is not its issuer: the order is wrong"
-    try:
-        cert.verify_directly_issued_by(issuer)
-    except (ValueError, TypeError, InvalidSignature):
-        return "issuer name matches but the signature does not verify"
-    return "signed by the next certificate"
 
 
 class CertificateComparison(widgets.VBox):

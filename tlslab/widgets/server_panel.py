@@ -19,7 +19,7 @@ from typing import Any
 import ipywidgets as widgets
 
 from ..errors import TlslabError
-from ._style import badge, esc, message_html
+from ._style import badge, connection_html, esc, message_html
 from .builder import CLIENT_KINDS
 
 __all__ = ["ServerPanel"]
@@ -195,7 +195,7 @@ class ServerPanel(widgets.VBox):
             return
         use_cert = self.use_client_cert.value and self.client_credentials is not None
         try:
-            reply = fetch_greeting(
+            self.last_result = fetch_greeting(
                 self.server,
                 trust=self.trust,
                 hostname=self.hostname.value.strip() or "localhost",
@@ -204,15 +204,7 @@ class ServerPanel(widgets.VBox):
             )
         except TlslabError as exc:
             self.last_result = exc
-            reason = getattr(exc, "reason", type(exc).__name__)
-            self.result.value = message_html(f"{reason}: {exc}", ok=False)
-        else:
-            self.last_result = reply
-            self.result.value = message_html(
-                f"{self.client.value} connected over {reply.tls_version} "
-                f"({reply.cipher}) and received {reply.text!r}",
-                ok=True,
-            )
+        self.result.value = connection_html(self.client.value, self.last_result)
         self.refresh()
 
     def refresh(self) -> None:
